@@ -1,0 +1,51 @@
+// The one place where an error becomes a response: {"error": {"code", "message"}}, never a stack trace.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError, errors } from './errors';
+
+/** Unknown routes: 404 NOT_FOUND in the contract's shape. Mount after every route. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(errors.notFound(req.method, req.path));
+};
+
+/** Answers 405 with the Allow header; mount with `router.route(path).all(methodNotAllowed(...))`. */
+export function methodNotAllowed(...allowed: string[]): RequestHandler {
+  const withHead = allowed.includes('GET') && !allowed.includes('HEAD') ? [...allowed, 'HEAD'] : allowed;
+  return (req, _res, next) => next(errors.methodNotAllowed(req.method, withHead));
+}
+
+/** Maps errors thrown by body-parser (they carry `type` and `status`) onto the contract's codes. */
+function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return errors.payloadTooLarge(typeof err.limit === 'number' ? err.limit : 16 * 1024);
+    case 'entity.parse.failed':
+      return errors.invalidBody('The request body is not valid JSON (send an object).');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return errors.unsupportedMediaType();
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return errors.invalidBody('The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for a JSON answer: let Express close the connection.
+      next(err);
+      return;
+    }
+    const known = err instanceof AppError ? err : fromBodyParser(err ?? {});
+    const appError = known ?? new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', 500);
+    if (!known) {
+      logger.error({ err, reqId: req.id }, 'unhandled error');
+    }
+    for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
+    res.status(appError.status).json({ error: { code: appError.code, message: appError.message } });
+  };
+}

@@ -1,0 +1,76 @@
+// Starting and stopping a service: listen, then on SIGTERM stop accepting, finish what is in flight,
+// close Redis and exit 0.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { ConfigError } from './config';
+
+/** Listens on `port` (0 picks a free one) and resolves once the socket is bound. */
+export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = app.listen(port, host);
+  await once(server, 'listening');
+  // Longer than any client's idle keep-alive (the gateway's agent drops idle sockets after 30 s),
+  // so a proxy never writes to a socket this server has just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+export function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
+  return address.port;
+}
+
+/** Stops accepting, lets in-flight requests finish (at most `graceMs`), then drops what is left. */
+export async function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}
+
+export interface RunningService {
+  stop(): Promise<void>;
+}
+
+/**
+ * The body of every main.ts: start the service, stop it cleanly on SIGTERM or SIGINT.
+ * A ConfigError ends the process with its message and exit code 1.
+ */
+export function runService(logger: Logger, start: () => Promise<RunningService>): void {
+  let running: RunningService | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    try {
+      await running?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  start().then(
+    (service) => {
+      running = service;
+    },
+    (err) => {
+      if (err instanceof ConfigError) {
+        logger.fatal(err.message);
+      } else {
+        logger.fatal({ err }, 'failed to start');
+      }
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,34 @@
+// JSON logs: one line per request, carrying the request id.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import pino, { type Logger } from 'pino';
+import './request-context';
+
+export type { Logger } from 'pino';
+
+export function createLogger(options: { name: string; level: string }): Logger {
+  return pino({ name: options.name, level: options.level, base: { service: options.name } });
+}
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+// 1 to 128 visible ASCII characters (DESIGN.md "Operations"); anything else is replaced.
+const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Takes a valid incoming X-Request-Id or makes one, echoes it, and logs one line when the response ends. */
+export function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers[REQUEST_ID_HEADER];
+    req.id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The query string is left out: paths here never carry secrets, queries might one day.
+      logger.info(
+        { reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  };
+}

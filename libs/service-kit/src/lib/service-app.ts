@@ -1,0 +1,41 @@
+// The Express app every service starts from: request log with request id, /healthz and /readyz,
+// then the service's own routes, then the JSON 404 and the error middleware.
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { errorHandler, methodNotAllowed, notFoundHandler } from './error-middleware';
+import { errors } from './errors';
+import { requestLogger } from './logger';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  /** Resolves when the service can serve (Redis answers a PING); rejects otherwise. */
+  checkReady: () => Promise<unknown>;
+  /** Mounts the service's own routes. */
+  routes: (app: Express) => void;
+}
+
+export function createServiceApp({ logger, checkReady, routes }: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(requestLogger(logger));
+
+  app.route('/healthz').get((_req, res) => {
+    res.json({ status: 'ok' });
+  }).all(methodNotAllowed('GET'));
+  app.route('/readyz').get(async (_req, res, next) => {
+    try {
+      await checkReady();
+    } catch {
+      next(errors.cartUnavailable());
+      return;
+    }
+    res.json({ status: 'ready' });
+  }).all(methodNotAllowed('GET'));
+
+  routes(app);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}
