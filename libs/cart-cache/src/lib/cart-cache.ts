@@ -1,0 +1,276 @@
+// The distributed cart: every operation is one Lua script, so one Redis round trip, atomic under any
+// number of concurrent requests and service instances, with the limits checked inside that step and
+// the cart's expiry slid on every successful read or change.
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  CartLimitError,
+  CheckoutInProgressError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  toCartError,
+} from './errors';
+import { createKeyspace } from './keys';
+import { ADD_ITEM, CLAIM_CART, READ_CART, REMOVE_ITEM, SET_ITEM, SETTLE_CHECKOUT } from './scripts';
+
+export interface CartLine {
+  id: string;
+  quantity: number;
+}
+
+export interface CartLimits {
+  /** Most units of one item in a cart line. */
+  maxQuantity: number;
+  /** Most lines in a cart. */
+  maxLines: number;
+}
+
+export interface CartCacheOptions {
+  /** A connected ioredis client or Cluster; the caller owns it (and closes it). */
+  redis: Redis | Cluster;
+  /** Keys the user token (HMAC) so Redis keys never contain it. At least 32 characters. */
+  secret: string;
+  /** Prepended to every key; apps sharing one Redis need distinct prefixes. */
+  prefix?: string;
+  /** A cart expires after this long without a read or change. */
+  ttlSeconds?: number;
+  limits?: Partial<CartLimits>;
+  /** How long a checkout may hold the claimed lines before they return to the cart by themselves. */
+  checkoutLeaseMs?: number;
+  /** How long a finished checkout's answer is kept for an Idempotency-Key retry. */
+  idempotencyTtlSeconds?: number;
+  /** How long an Idempotency-Key stays "in progress" if its checkout never settles. */
+  idempotencyInProgressMs?: number;
+}
+
+export const CART_DEFAULTS = {
+  prefix: 'storefront:',
+  ttlSeconds: 7 * 24 * 60 * 60, // 7 days (DESIGN.md "Cart rules").
+  limits: { maxQuantity: 99, maxLines: 50 },
+  checkoutLeaseMs: 60_000, // A checkout that died gives its lines back within a minute.
+  idempotencyTtlSeconds: 24 * 60 * 60,
+  idempotencyInProgressMs: 60_000,
+} as const;
+
+/** An Idempotency-Key with the fingerprint of the request body it was first used with. */
+export interface IdempotencyRequest {
+  key: string;
+  fingerprint: string;
+}
+
+/** A stored final answer, replayed for a retry with the same Idempotency-Key. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; claimId: string; lines: CartLine[] }
+  | { kind: 'empty' }
+  | { kind: 'replay'; response: StoredResponse };
+
+export interface SettleOptions {
+  /** From a 'claimed' result; absent when nothing was claimed. */
+  claimId?: string;
+  /** 'placed': the claimed lines are in an order. 'put-back': they return to the cart. */
+  outcome: 'placed' | 'put-back';
+  /** The final answer to store for the Idempotency-Key; undefined frees the key for a retry. */
+  idempotency?: IdempotencyRequest & { response?: StoredResponse };
+}
+
+const SCRIPTS = {
+  storefrontCartRead: { lua: READ_CART, numberOfKeys: 3 },
+  storefrontCartAdd: { lua: ADD_ITEM, numberOfKeys: 3 },
+  storefrontCartSet: { lua: SET_ITEM, numberOfKeys: 3 },
+  storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 3 },
+  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 4 },
+  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 4 },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
+function checkPositiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`@storefront/cart-cache: ${name} option must be a positive integer`);
+  }
+  return value;
+}
+
+function toLines(flat: readonly unknown[], from: number): CartLine[] {
+  const lines: CartLine[] = [];
+  for (let i = from; i + 1 < flat.length; i += 2) {
+    lines.push({ id: String(flat[i]), quantity: Number(flat[i + 1]) });
+  }
+  return lines;
+}
+
+function retryAfterSeconds(pttl: unknown): number {
+  const ms = Number(pttl);
+  return Number.isFinite(ms) && ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 1;
+}
+
+/** Builds the cart store over an injected ioredis client; it never opens a connection of its own. */
+export function createCartCache(options: CartCacheOptions) {
+  const { redis } = options;
+  if (!redis || typeof (redis as { defineCommand?: unknown }).defineCommand !== 'function') {
+    throw new TypeError('@storefront/cart-cache: redis option must be an ioredis Redis or Cluster');
+  }
+  if (typeof options.secret !== 'string' || options.secret.length < 32) {
+    throw new TypeError('@storefront/cart-cache: secret option must be a string of at least 32 characters');
+  }
+  const prefix = options.prefix ?? CART_DEFAULTS.prefix;
+  if (typeof prefix !== 'string') throw new TypeError('@storefront/cart-cache: prefix option must be a string');
+  const ttlSeconds = checkPositiveInteger('ttlSeconds', options.ttlSeconds ?? CART_DEFAULTS.ttlSeconds);
+  const limits: CartLimits = {
+    maxQuantity: checkPositiveInteger('limits.maxQuantity', options.limits?.maxQuantity ?? CART_DEFAULTS.limits.maxQuantity),
+    maxLines: checkPositiveInteger('limits.maxLines', options.limits?.maxLines ?? CART_DEFAULTS.limits.maxLines),
+  };
+  const leaseMs = checkPositiveInteger('checkoutLeaseMs', options.checkoutLeaseMs ?? CART_DEFAULTS.checkoutLeaseMs);
+  const recordTtlMs =
+    1000 * checkPositiveInteger('idempotencyTtlSeconds', options.idempotencyTtlSeconds ?? CART_DEFAULTS.idempotencyTtlSeconds);
+  const inProgressMs = checkPositiveInteger(
+    'idempotencyInProgressMs',
+    options.idempotencyInProgressMs ?? CART_DEFAULTS.idempotencyInProgressMs,
+  );
+  const ttlMs = ttlSeconds * 1000;
+  const keyspace = createKeyspace(prefix, options.secret);
+
+  // defineCommand loads each script once per connection and falls back from EVALSHA to EVAL by itself.
+  for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
+  const script = (name: ScriptName): ScriptRunner => {
+    const runner = (redis as unknown as Record<string, ScriptRunner>)[name];
+    return (...args) => runner.apply(redis, args);
+  };
+  const run = {
+    read: script('storefrontCartRead'),
+    add: script('storefrontCartAdd'),
+    set: script('storefrontCartSet'),
+    remove: script('storefrontCartRemove'),
+    claim: script('storefrontCartClaim'),
+    settle: script('storefrontCartSettle'),
+  };
+
+  async function call(runner: ScriptRunner, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+    try {
+      const reply = await runner(...keys, ...args);
+      return Array.isArray(reply) ? reply : [reply];
+    } catch (err) {
+      throw toCartError(err);
+    }
+  }
+
+  function shopperKeys(userToken: string): string[] {
+    const keys = keyspace.shopper(userToken);
+    return [keys.cart, keys.claim, keys.claimLease];
+  }
+
+  function linesOrLimit(reply: unknown[], attempted: { id: string; quantity: number }): CartLine[] {
+    if (reply[0] === 'OK') return toLines(reply, 1);
+    if (reply[0] === 'LIMIT') {
+      throw new CartLimitError(
+        reply[1] === 'lines'
+          ? `A cart holds at most ${limits.maxLines} different items.`
+          : `A cart line holds at most ${limits.maxQuantity} of one item (asked for ${attempted.quantity} more of "${attempted.id}").`,
+      );
+    }
+    throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
+  }
+
+  function checkQuantity(quantity: number, min: number): void {
+    if (!Number.isSafeInteger(quantity) || quantity < min) {
+      throw new TypeError(`@storefront/cart-cache: quantity must be an integer of at least ${min}`);
+    }
+  }
+
+  return {
+    limits,
+    ttlSeconds,
+
+    /** The shopper's cart; unknown or expired is []. Slides the expiry. */
+    async read(userToken: string): Promise<CartLine[]> {
+      const reply = await call(run.read, shopperKeys(userToken), [ttlMs, limits.maxQuantity]);
+      return toLines(reply, 1);
+    },
+
+    /** Adds `quantity` to the item's line (creating it); refuses the whole change past a limit. */
+    async add(userToken: string, id: string, quantity: number): Promise<CartLine[]> {
+      checkQuantity(quantity, 1);
+      // A quantity over the limit can never fit: refuse it without a round trip.
+      if (quantity > limits.maxQuantity) return linesOrLimit(['LIMIT', 'quantity'], { id, quantity });
+      const reply = await call(run.add, shopperKeys(userToken), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      return linesOrLimit(reply, { id, quantity });
+    },
+
+    /** Sets the item's line to `quantity` (creating it); 0 removes it. */
+    async setQuantity(userToken: string, id: string, quantity: number): Promise<CartLine[]> {
+      checkQuantity(quantity, 0);
+      if (quantity > limits.maxQuantity) {
+        throw new CartLimitError(`A cart line holds at most ${limits.maxQuantity} of one item.`);
+      }
+      const reply = await call(run.set, shopperKeys(userToken), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      return linesOrLimit(reply, { id, quantity });
+    },
+
+    /** Removes the item's line; removing an absent line is not an error. */
+    async remove(userToken: string, id: string): Promise<CartLine[]> {
+      const reply = await call(run.remove, shopperKeys(userToken), [ttlMs, limits.maxQuantity, id]);
+      return toLines(reply, 1);
+    },
+
+    /**
+     * Starts a checkout: takes every line out of the cart under a lease (adds made meanwhile go to a
+     * fresh cart), or answers from the Idempotency-Key's record. One round trip.
+     */
+    async claim(userToken: string, idempotency?: IdempotencyRequest): Promise<ClaimResult> {
+      const claimId = randomUUID();
+      const reply = await call(
+        run.claim,
+        [...shopperKeys(userToken), keyspace.idempotency(userToken, idempotency?.key ?? '')],
+        [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs],
+      );
+      switch (reply[0]) {
+        case 'CLAIMED':
+          return { kind: 'claimed', claimId, lines: toLines(reply, 1) };
+        case 'EMPTY':
+          return { kind: 'empty' };
+        case 'IDEM_REPLAY':
+          return { kind: 'replay', response: { status: Number(reply[1]), body: String(reply[2]) } };
+        case 'IDEM_REUSED':
+          throw new IdempotencyKeyReusedError();
+        case 'IDEM_RUNNING':
+          throw new IdempotencyInProgressError(retryAfterSeconds(reply[1]));
+        case 'CHECKOUT_RUNNING':
+          throw new CheckoutInProgressError(retryAfterSeconds(reply[1]));
+        default:
+          throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
+      }
+    },
+
+    /**
+     * Ends a checkout started by claim(): drops or puts back the claimed lines, and stores the final
+     * answer for the Idempotency-Key (or frees the key). One round trip. Resolves false when the claim
+     * was no longer this checkout's (its lease ran out and the lines went back to the cart).
+     */
+    async settle(userToken: string, settle: SettleOptions): Promise<boolean> {
+      const idempotency = settle.idempotency;
+      const reply = await call(
+        run.settle,
+        [...shopperKeys(userToken), keyspace.idempotency(userToken, idempotency?.key ?? '')],
+        [
+          ttlMs,
+          limits.maxQuantity,
+          settle.claimId ?? '',
+          settle.outcome,
+          idempotency?.fingerprint ?? '',
+          idempotency?.response ? String(idempotency.response.status) : '',
+          idempotency?.response?.body ?? '',
+          recordTtlMs,
+        ],
+      );
+      return reply[0] === 1;
+    },
+  };
+}
+
+export type CartCache = ReturnType<typeof createCartCache>;

@@ -1,0 +1,139 @@
+// The Lua scripts behind every cart operation. Each runs atomically on the Redis server, so a change,
+// its limit checks and the sliding expiry are one step and one round trip: no read-modify-write race.
+//
+// Every script takes the shopper's keys as KEYS[1] cart, KEYS[2] claim, KEYS[3] claim lease (and
+// KEYS[4] the idempotency record for checkout), all in one hash slot.
+// Replies are flat arrays: a status word, then either cart lines (id, quantity, id, quantity, ...) or details.
+
+// Shared by every script: put back the lines of a checkout whose lease ran out (the process died
+// midway), capped at the line limit, so claimed lines are never lost.
+const PRELUDE = `
+local cart, claim, lease = KEYS[1], KEYS[2], KEYS[3]
+
+local function merge_claim_into_cart(max_quantity)
+  local lines = redis.call('HGETALL', claim)
+  for i = 1, #lines, 2 do
+    local quantity = redis.call('HINCRBY', cart, lines[i], tonumber(lines[i + 1]))
+    if quantity > max_quantity then redis.call('HSET', cart, lines[i], max_quantity) end
+  end
+  redis.call('DEL', claim)
+end
+
+local function recover_abandoned_claim(max_quantity)
+  if redis.call('EXISTS', claim) == 1 and redis.call('EXISTS', lease) == 0 then
+    merge_claim_into_cart(max_quantity)
+  end
+end
+
+local function reply_with_cart(status, ttl_ms)
+  local lines = redis.call('HGETALL', cart)
+  if #lines > 0 then redis.call('PEXPIRE', cart, ttl_ms) end
+  table.insert(lines, 1, status)
+  return lines
+end
+`;
+
+/** ARGV: ttlMs, maxQuantity. Reply: OK, lines... */
+export const READ_CART = `${PRELUDE}
+recover_abandoned_claim(tonumber(ARGV[2]))
+return reply_with_cart('OK', ARGV[1])
+`;
+
+/** ARGV: ttlMs, maxQuantity, maxLines, itemId, quantity. Reply: OK, lines... | LIMIT, reason */
+export const ADD_ITEM = `${PRELUDE}
+local max_quantity, max_lines = tonumber(ARGV[2]), tonumber(ARGV[3])
+local id, quantity = ARGV[4], tonumber(ARGV[5])
+recover_abandoned_claim(max_quantity)
+local current = redis.call('HGET', cart, id)
+if not current then
+  if redis.call('HLEN', cart) >= max_lines then return {'LIMIT', 'lines'} end
+  current = 0
+end
+if tonumber(current) + quantity > max_quantity then return {'LIMIT', 'quantity'} end
+redis.call('HSET', cart, id, tonumber(current) + quantity)
+return reply_with_cart('OK', ARGV[1])
+`;
+
+/** ARGV: ttlMs, maxQuantity, maxLines, itemId, quantity (0 removes the line). Reply: OK, lines... | LIMIT, reason */
+export const SET_ITEM = `${PRELUDE}
+local max_quantity, max_lines = tonumber(ARGV[2]), tonumber(ARGV[3])
+local id, quantity = ARGV[4], tonumber(ARGV[5])
+recover_abandoned_claim(max_quantity)
+if quantity == 0 then
+  redis.call('HDEL', cart, id)
+else
+  if quantity > max_quantity then return {'LIMIT', 'quantity'} end
+  if redis.call('HEXISTS', cart, id) == 0 and redis.call('HLEN', cart) >= max_lines then return {'LIMIT', 'lines'} end
+  redis.call('HSET', cart, id, quantity)
+end
+return reply_with_cart('OK', ARGV[1])
+`;
+
+/** ARGV: ttlMs, maxQuantity, itemId. Reply: OK, lines... */
+export const REMOVE_ITEM = `${PRELUDE}
+recover_abandoned_claim(tonumber(ARGV[2]))
+redis.call('HDEL', cart, ARGV[3])
+return reply_with_cart('OK', ARGV[1])
+`;
+
+/**
+ * Starts a checkout: answers from the idempotency record if there is one, otherwise moves the cart's
+ * lines into the claim under a lease, so adds made meanwhile go to a fresh cart and are never lost.
+ * KEYS[4]: idempotency record (a hash: state, fingerprint, status, body), unused when ARGV[5] is ''.
+ * ARGV: ttlMs, maxQuantity, leaseMs, claimId, fingerprint, inProgressMs.
+ * Reply: CLAIMED, lines... | EMPTY | CHECKOUT_RUNNING, pttl | IDEM_RUNNING, pttl | IDEM_REUSED | IDEM_REPLAY, status, body
+ */
+export const CLAIM_CART = `${PRELUDE}
+local record, fingerprint = KEYS[4], ARGV[5]
+if fingerprint ~= '' then
+  local stored = redis.call('HMGET', record, 'state', 'fingerprint', 'status', 'body')
+  if stored[1] then
+    if stored[2] ~= fingerprint then return {'IDEM_REUSED'} end
+    if stored[1] == 'running' then return {'IDEM_RUNNING', redis.call('PTTL', record)} end
+    return {'IDEM_REPLAY', stored[3], stored[4]}
+  end
+end
+recover_abandoned_claim(tonumber(ARGV[2]))
+if redis.call('EXISTS', lease) == 1 then return {'CHECKOUT_RUNNING', redis.call('PTTL', lease)} end
+if fingerprint ~= '' then
+  redis.call('HSET', record, 'state', 'running', 'fingerprint', fingerprint)
+  redis.call('PEXPIRE', record, ARGV[6])
+end
+if redis.call('EXISTS', cart) == 0 then return {'EMPTY'} end
+redis.call('RENAME', cart, claim)
+redis.call('PEXPIRE', claim, ARGV[1])
+redis.call('SET', lease, ARGV[4], 'PX', ARGV[3])
+local lines = redis.call('HGETALL', claim)
+table.insert(lines, 1, 'CLAIMED')
+return lines
+`;
+
+/**
+ * Ends a checkout. If this checkout still holds the lease: 'placed' drops the claimed lines (they are
+ * in the order), 'put-back' merges them into the cart, capped at maxQuantity. Then stores the final
+ * answer in the idempotency record, or deletes the record so the key can be retried.
+ * ARGV: ttlMs, maxQuantity, claimId ('' when nothing was claimed), outcome, fingerprint ('' without a key),
+ *       status ('' to free the key), body, recordTtlMs.
+ * Reply: 1 when the claim was still this checkout's, 0 when it was not (or there was none).
+ */
+export const SETTLE_CHECKOUT = `${PRELUDE}
+local record = KEYS[4]
+local owned = 0
+if ARGV[3] ~= '' and redis.call('GET', lease) == ARGV[3] then
+  owned = 1
+  if ARGV[4] == 'put-back' then
+    merge_claim_into_cart(tonumber(ARGV[2]))
+    redis.call('PEXPIRE', cart, ARGV[1])
+  end
+  redis.call('DEL', claim, lease)
+end
+if ARGV[5] ~= '' then
+  if ARGV[6] == '' then
+    redis.call('DEL', record)
+  else
+    redis.call('HSET', record, 'state', 'done', 'fingerprint', ARGV[5], 'status', ARGV[6], 'body', ARGV[7])
+    redis.call('PEXPIRE', record, ARGV[8])
+  end
+end
+return owned
+`;
