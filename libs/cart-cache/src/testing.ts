@@ -1,6 +1,7 @@
 // Test helpers (import from '@storefront/cart-cache/testing'); never imported by production code.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { IDENTITY_HEADER, createIdentityHandoff } from '@storefront/service-kit';
 
 export { freePort, findOnPath } from './testing/redis-server';
 export { DEFAULT_REDIS_IMAGE, startControllableRedis, startTestRedis } from './testing/test-redis';
@@ -57,4 +58,9 @@ export async function connectFastFailClient(url = testRedisUrl(), name = 'test')
   const redis = createRedisClient(url, { name });
   await waitUntilReady(redis);
   return redis;
+}
+
+/** The header a service expects from the gateway, signed with TEST_SECRET for one request. */
+export function gatewayIdentity(shopper: string, method: string, url: string): Record<string, string> {
+  return { [IDENTITY_HEADER]: createIdentityHandoff(TEST_SECRET).sign(shopper, { method, url }) };
 }

@@ -6,3 +6,4 @@ export * from './lib/json-body';
 export * from './lib/lifecycle';
 export * from './lib/logger';
 export * from './lib/service-app';
+export * from './lib/validation';

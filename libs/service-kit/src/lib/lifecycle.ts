@@ -3,8 +3,8 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { Logger } from 'pino';
 import { ConfigError } from './config';
+import { createLogger } from './logger';
 
 /** Listens on `port` (0 picks a free one) and resolves once the socket is bound. */
 export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
@@ -35,14 +35,21 @@ export async function closeServer(server: Server, graceMs = 10_000): Promise<voi
 }
 
 export interface RunningService {
+  /** The port the service listens on. */
+  port: number;
   stop(): Promise<void>;
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /**
- * The body of every main.ts: start the service, stop it cleanly on SIGTERM or SIGINT.
+ * The body of every main.ts: start the service, stop it cleanly on SIGTERM or SIGINT (exit 0).
  * A ConfigError ends the process with its message and exit code 1.
  */
-export function runService(logger: Logger, start: () => Promise<RunningService>): void {
+export function runService(name: string, start: () => Promise<RunningService>): void {
+  // Lifecycle messages only; the service's own logger is built from its checked configuration.
+  const level = LEVELS.includes(process.env.LOG_LEVEL ?? '') ? (process.env.LOG_LEVEL as string) : 'info';
+  const logger = createLogger({ name, level });
   let running: RunningService | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -63,6 +70,7 @@ export function runService(logger: Logger, start: () => Promise<RunningService>)
   start().then(
     (service) => {
       running = service;
+      logger.info({ port: service.port }, 'listening');
     },
     (err) => {
       if (err instanceof ConfigError) {

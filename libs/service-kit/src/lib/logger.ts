@@ -7,7 +7,7 @@ import './request-context';
 export type { Logger } from 'pino';
 
 export function createLogger(options: { name: string; level: string }): Logger {
-  return pino({ name: options.name, level: options.level, base: { service: options.name } });
+  return pino({ level: options.level, base: { service: options.name } });
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,0 +1,50 @@
+// Every cart change: each is one atomic script in Redis (libs/cart-cache), answering with the cart.
+import { Router } from 'express';
+import { z } from 'zod';
+import { loadCart, requireShopper, shopperOf, type CartCache } from '@storefront/cart-cache';
+import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
+import { errors, jsonBody, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
+
+const itemId = z.string().regex(ITEM_ID_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+const quantity = (min: number) =>
+  z.number().int(`must be an integer`).min(min, `must be at least ${min}`);
+
+const addItemBody = z.strictObject({ id: itemId, quantity: quantity(1).optional() });
+const setItemBody = z.strictObject({ quantity: quantity(0) });
+
+/** An id from a path: malformed or not in the catalog is 404 ITEM_NOT_FOUND. */
+function catalogItemId(id: string): string {
+  if (!ITEM_ID_PATTERN.test(id) || !findItem(id)) throw errors.itemNotFound(id);
+  return id;
+}
+
+export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff }): Router {
+  const { carts } = deps;
+  const shopper = requireShopper(deps.handoff);
+  const router = Router();
+
+  router.route('/Cart').get(shopper, loadCart(carts), (req, res) => {
+    res.json({ cart: req.cart });
+  }).all(methodNotAllowed('GET'));
+
+  router.route('/Cart/Item').post(shopper, jsonBody(), async (req, res) => {
+    const body = parseBody(addItemBody, req.body);
+    if (!findItem(body.id)) throw errors.itemNotFound(body.id);
+    res.status(201).json({ cart: await carts.add(shopperOf(req), body.id, body.quantity ?? 1) });
+  }).all(methodNotAllowed('POST'));
+
+  router.route('/Cart/Item/:id')
+    .put(shopper, jsonBody(), async (req, res) => {
+      const id = catalogItemId(req.params.id);
+      const body = parseBody(setItemBody, req.body);
+      res.json({ cart: await carts.setQuantity(shopperOf(req), id, body.quantity) });
+    })
+    .delete(shopper, async (req, res) => {
+      // Removing a line that is not there is fine, whether or not the item is in the catalog.
+      if (!ITEM_ID_PATTERN.test(req.params.id)) throw errors.itemNotFound(req.params.id);
+      res.json({ cart: await carts.remove(shopperOf(req), req.params.id) });
+    })
+    .all(methodNotAllowed('PUT', 'DELETE'));
+
+  return router;
+}

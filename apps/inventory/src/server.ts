@@ -1,0 +1,18 @@
+// Starts inventory from its checked configuration; stop() drains requests and closes Redis.
+import { connectCarts } from '@storefront/cart-cache';
+import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
+import { createApp } from './app';
+import type { InventoryConfig } from './config';
+
+export async function startInventory(config: InventoryConfig): Promise<RunningService> {
+  const logger = createLogger({ name: 'inventory', level: config.LOG_LEVEL });
+  const connection = connectCarts(config, { name: 'inventory', logger });
+  const server = await listen(createApp({ ...connection, logger }), config.PORT);
+  return {
+    port: boundPort(server),
+    async stop() {
+      await closeServer(server);
+      await connection.close();
+    },
+  };
+}
