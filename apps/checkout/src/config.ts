@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { cartServiceEnv } from '@storefront/cart-cache';
+import { envVar, readConfig } from '@storefront/service-kit';
+
+const checkoutEnv = z.object({ ...cartServiceEnv, PORT: envVar.port(3002) });
+
+export type CheckoutConfig = z.infer<typeof checkoutEnv>;
+
+export function readCheckoutConfig(env: NodeJS.ProcessEnv = process.env): CheckoutConfig {
+  return readConfig(checkoutEnv, env);
+}

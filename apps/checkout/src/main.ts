@@ -1,0 +1,5 @@
+import { runService } from '@storefront/service-kit';
+import { readCheckoutConfig } from './config';
+import { startCheckout } from './server';
+
+runService('checkout', async () => startCheckout(readCheckoutConfig()));
