@@ -23,9 +23,11 @@ export function requestLogger(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The query string is left out: paths here never carry secrets, queries might one day.
+      // The full path (a mounted router's req.path is relative); the query string is left out: paths
+      // here never carry secrets, queries might one day.
+      const path = req.originalUrl.split('?', 1)[0];
       logger.info(
-        { reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        { reqId: req.id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
       );
     });

@@ -1,0 +1,52 @@
+// The gateway: the only public entry. It issues sessions, checks the token on cart routes, and
+// forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
+import type { Agent } from 'node:http';
+import type { Express } from 'express';
+import { createServiceApp, methodNotAllowed, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { SESSION_COOKIE, authenticate } from './authenticate';
+import { proxyTo } from './proxy';
+import type { SessionStore } from './sessions';
+
+export interface GatewayDeps {
+  sessions: SessionStore;
+  handoff: IdentityHandoff;
+  logger: Logger;
+  checkReady: () => Promise<unknown>;
+  inventoryUrl: string;
+  checkoutUrl: string;
+  agent: Agent;
+  upstreamTimeoutMs: number;
+  /** Sets Secure on the session cookie (NODE_ENV=production). */
+  secureCookies: boolean;
+}
+
+export function createApp(deps: GatewayDeps): Express {
+  const { sessions } = deps;
+  const proxyOptions = { handoff: deps.handoff, agent: deps.agent, timeoutMs: deps.upstreamTimeoutMs, logger: deps.logger };
+  const toInventory = proxyTo(deps.inventoryUrl, proxyOptions);
+  const toCheckout = proxyTo(deps.checkoutUrl, proxyOptions);
+  const signedIn = authenticate(sessions);
+
+  return createServiceApp({
+    logger: deps.logger,
+    checkReady: deps.checkReady,
+    routes: (app) => {
+      app.route('/session').post(async (_req, res) => {
+        const token = await sessions.create();
+        res.cookie(SESSION_COOKIE, token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          path: '/',
+          secure: deps.secureCookies,
+          maxAge: sessions.ttlSeconds * 1000,
+        });
+        res.status(201).json({ token });
+      }).all(methodNotAllowed('POST'));
+
+      // Mount paths match as Express matches by default: case-insensitive, at a segment boundary.
+      app.use('/Items', toInventory);
+      app.use('/Cart/checkout', signedIn, toCheckout);
+      app.use('/Cart', signedIn, toInventory);
+    },
+  });
+}

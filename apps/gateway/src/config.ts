@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { commonEnv, envVar, readConfig } from '@storefront/service-kit';
+
+const gatewayEnv = z.object({
+  ...commonEnv,
+  PORT: envVar.port(3000),
+  INVENTORY_URL: envVar.url('http://127.0.0.1:3001', ['http:']),
+  CHECKOUT_URL: envVar.url('http://127.0.0.1:3002', ['http:']),
+  SESSION_TTL_SECONDS: envVar.int(30 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),
+  // How long the gateway waits for a service before answering 503 SERVICE_UNAVAILABLE.
+  UPSTREAM_TIMEOUT_MS: envVar.int(5_000, 100, 60_000),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnv>;
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return readConfig(gatewayEnv, env);
+}

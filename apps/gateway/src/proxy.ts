@@ -1,0 +1,82 @@
+// Forwards a request to a service over a keep-alive agent (a fresh connection per request kept about
+// half the throughput, measured here). Headers that carry the session token or a client's attempt at
+// an identity are never passed on; the gateway adds its own signed hand-off and the request id.
+import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
+import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+
+// RFC 9110 hop-by-hop headers, plus host (set for the service).
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'host'];
+// Never forwarded: the raw token, and anything a client could use to pose as someone or something else.
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'authorization', 'cookie', IDENTITY_HEADER, 'x-request-id', 'forwarded', 'x-forwarded-for']);
+const NOT_RETURNED = new Set([...HOP_BY_HOP, 'transfer-encoding']);
+
+export interface ProxyOptions {
+  handoff: IdentityHandoff;
+  agent: http.Agent;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/** A keep-alive agent whose idle sockets close before the services' 65 s keep-alive timeout. */
+export function createUpstreamAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 30_000 });
+}
+
+function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !NOT_FORWARDED.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Proxies to `target` (an http:// base URL); signs res.locals.shopperId into the hand-off when set. */
+export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: ProxyOptions): RequestHandler {
+  const base = new URL(target);
+  return (req, res, next) => {
+    // Refuse an announced oversize body here, before a byte of it is read or forwarded.
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+      next(errors.payloadTooLarge(MAX_BODY_BYTES));
+      return;
+    }
+    const headers = forwardedHeaders(req.headers);
+    headers['x-request-id'] = req.id;
+    if (req.socket.remoteAddress) headers['x-forwarded-for'] = req.socket.remoteAddress;
+    const shopperId: unknown = res.locals.shopperId;
+    if (typeof shopperId === 'string') {
+      headers[IDENTITY_HEADER] = handoff.sign(shopperId, { method: req.method, url: req.originalUrl });
+    }
+
+    const upstream = http.request({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      method: req.method,
+      path: req.originalUrl,
+      headers,
+      agent,
+    });
+    upstream.setTimeout(timeoutMs, () => upstream.destroy(new Error(`no answer from ${base.host} within ${timeoutMs} ms`)));
+    upstream.on('response', (answer) => {
+      res.status(answer.statusCode ?? 502);
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && !NOT_RETURNED.has(name)) res.setHeader(name, value);
+      }
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => {
+      logger.warn({ reqId: req.id, target: base.host, err: err.message }, 'service unavailable');
+      if (!res.headersSent) {
+        next(errors.serviceUnavailable());
+      } else {
+        res.destroy(err);
+      }
+    });
+    // A client that goes away takes its upstream request with it.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  };
+}

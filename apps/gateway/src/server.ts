@@ -1,0 +1,46 @@
+// Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
+import { closeRedis, createRedisClient, pingRedis } from '@storefront/cart-cache';
+import {
+  boundPort,
+  closeServer,
+  createIdentityHandoff,
+  createLogger,
+  listen,
+  resolveGatewaySecret,
+  type RunningService,
+} from '@storefront/service-kit';
+import { createApp } from './app';
+import type { GatewayConfig } from './config';
+import { createUpstreamAgent } from './proxy';
+import { createSessionStore } from './sessions';
+
+export async function startGateway(config: GatewayConfig): Promise<RunningService> {
+  const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+  const { secret, warning } = resolveGatewaySecret(config.NODE_ENV, config.GATEWAY_SECRET);
+  if (warning) logger.warn(warning);
+  const redis = createRedisClient(config.REDIS_URL, {
+    name: 'gateway',
+    onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+  });
+  const agent = createUpstreamAgent();
+  const app = createApp({
+    sessions: createSessionStore({ redis, secret, prefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.SESSION_TTL_SECONDS }),
+    handoff: createIdentityHandoff(secret),
+    logger,
+    checkReady: () => pingRedis(redis),
+    inventoryUrl: config.INVENTORY_URL,
+    checkoutUrl: config.CHECKOUT_URL,
+    agent,
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    secureCookies: config.NODE_ENV === 'production',
+  });
+  const server = await listen(app, config.PORT);
+  return {
+    port: boundPort(server),
+    async stop() {
+      await closeServer(server);
+      agent.destroy();
+      await closeRedis(redis);
+    },
+  };
+}
