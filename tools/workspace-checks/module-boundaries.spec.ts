@@ -1,5 +1,6 @@
 // Who may import whom, from the Nx project tags: an app imports libraries only (never another app),
 // a library never imports an app, and production code never imports a library's `testing` entry.
+// Only the end-to-end project (type:e2e) may start the apps themselves.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -75,7 +76,8 @@ describe('module boundaries', () => {
           const { project: target, testing } = targetOf(file, specifier);
           const where = `${relative(root, file)} imports ${specifier}`;
           if (specifier.startsWith('@storefront/') && !target) violations.push(`${where}: no such library`);
-          if (target && target !== project && typeOf(target) !== 'type:lib') violations.push(`${where}: only libraries may be imported`);
+          const allowed = typeOf(project) === 'type:e2e' ? ['type:lib', 'type:app'] : ['type:lib'];
+          if (target && target !== project && !allowed.includes(typeOf(target) ?? '')) violations.push(`${where}: only libraries may be imported`);
           if (testing && !isTestFile(file)) violations.push(`${where}: production code must not use a testing entry`);
         }
       }

@@ -3,12 +3,16 @@ import { connectCarts } from '@storefront/cart-cache';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { CheckoutConfig } from './config';
-import { stubPaymentProcessor } from './payment';
+import { stubPaymentProcessor, type PaymentProcessor } from './payment';
 
-export async function startCheckout(config: CheckoutConfig): Promise<RunningService> {
+/** `payments` defaults to the stub processor; tests pass their own to hold a payment open. */
+export async function startCheckout(
+  config: CheckoutConfig,
+  payments: PaymentProcessor = stubPaymentProcessor,
+): Promise<RunningService> {
   const logger = createLogger({ name: 'checkout', level: config.LOG_LEVEL });
   const connection = connectCarts(config, { name: 'checkout', logger });
-  const server = await listen(createApp({ ...connection, payments: stubPaymentProcessor, logger }), config.PORT);
+  const server = await listen(createApp({ ...connection, payments, logger }), config.PORT);
   return {
     port: boundPort(server),
     async stop() {
