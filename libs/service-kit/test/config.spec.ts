@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ConfigError, DEVELOPMENT_GATEWAY_SECRET, commonEnv, envVar, readConfig, resolveGatewaySecret } from '@storefront/service-kit';
+
+const schema = z.object({ ...commonEnv, PORT: envVar.port(3001), LIMIT: envVar.int(99, 1, 1000) });
+
+describe('readConfig', () => {
+  it('fills in the defaults of the contract', () => {
+    expect(readConfig(schema, {})).toMatchObject({
+      PORT: 3001,
+      LIMIT: 99,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: 'storefront:',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(readConfig(schema, { PORT: '', LIMIT: '' })).toMatchObject({ PORT: 3001, LIMIT: 99 });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['LIMIT', '0'],
+    ['LIMIT', '1.5'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+  ])('stops with a message naming %s when it is %p', (name, value) => {
+    expect(() => readConfig(schema, { [name]: value })).toThrow(ConfigError);
+    expect(() => readConfig(schema, { [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('accepts rediss:// and a user and password in REDIS_URL', () => {
+    expect(readConfig(schema, { REDIS_URL: 'rediss://user:pass@redis.example:6380' }).REDIS_URL).toBe(
+      'rediss://user:pass@redis.example:6380',
+    );
+  });
+});
+
+describe('resolveGatewaySecret', () => {
+  it('uses the development default with a warning outside production', () => {
+    const resolved = resolveGatewaySecret('development', undefined);
+    expect(resolved.secret).toBe(DEVELOPMENT_GATEWAY_SECRET);
+    expect(resolved.warning).toMatch(/GATEWAY_SECRET/);
+  });
+
+  it('requires GATEWAY_SECRET in production, of at least 32 characters', () => {
+    expect(() => resolveGatewaySecret('production', undefined)).toThrow(/GATEWAY_SECRET is required/);
+    expect(() => resolveGatewaySecret('production', 'too-short')).toThrow(/GATEWAY_SECRET must be at least 32/);
+    expect(resolveGatewaySecret('production', 'p'.repeat(32))).toEqual({ secret: 'p'.repeat(32) });
+  });
+});

@@ -1,0 +1,77 @@
+// The Express app every service starts from, on a throwaway route set.
+import request from 'supertest';
+import { AppError, createLogger, createServiceApp, jsonBody, methodNotAllowed } from '@storefront/service-kit';
+
+const logged: unknown[] = [];
+const logger = createLogger({ name: 'test', level: 'error' });
+logger.error = ((obj: unknown) => void logged.push(obj)) as typeof logger.error;
+
+let ready = true;
+const app = createServiceApp({
+  logger,
+  checkReady: async () => {
+    if (!ready) throw new Error('redis down');
+  },
+  routes: (routes) => {
+    routes.route('/echo').post(jsonBody(), (req, res) => {
+      res.json({ body: req.body ?? null });
+    }).all(methodNotAllowed('POST'));
+    routes.get('/teapot', () => {
+      throw new AppError('TEAPOT', 'I am a teapot.', 418);
+    });
+    routes.get('/bug', async () => {
+      throw new Error('secret internals at line 42');
+    });
+  },
+});
+
+describe('createServiceApp', () => {
+  it('answers an AppError with its status and the contract shape', async () => {
+    const res = await request(app).get('/teapot');
+    expect(res.status).toBe(418);
+    expect(res.body).toEqual({ error: { code: 'TEAPOT', message: 'I am a teapot.' } });
+  });
+
+  it('answers a bug (an async rejection too) with 500 INTERNAL, no details, and logs it with the request id', async () => {
+    const res = await request(app).get('/bug').set('X-Request-Id', 'bug-1');
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('INTERNAL');
+    expect(res.text).not.toMatch(/secret internals|line 42/);
+    expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
+  });
+
+  it('sends no X-Powered-By', async () => {
+    expect((await request(app).get('/healthz')).headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('takes a request without a body and without Content-Type', async () => {
+    const res = await request(app).post('/echo');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ body: null });
+  });
+
+  it('parses JSON, including a +json media type', async () => {
+    const res = await request(app).post('/echo').set('Content-Type', 'application/merge-patch+json').send('{"a":1}');
+    expect(res.body).toEqual({ body: { a: 1 } });
+  });
+
+  it('answers /readyz 503 CART_UNAVAILABLE with Retry-After when the check fails', async () => {
+    ready = false;
+    try {
+      const res = await request(app).get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('CART_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('1');
+    } finally {
+      ready = true;
+    }
+    expect((await request(app).get('/readyz')).status).toBe(200);
+  });
+
+  it('answers 405 on /healthz to another method, and 404 NOT_FOUND to an unknown route', async () => {
+    expect((await request(app).delete('/healthz')).headers.allow).toBe('GET, HEAD');
+    const res = await request(app).get('/nope');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+});
