@@ -1,0 +1,44 @@
+// The built services as processes (what `npm start` and the images run): a bad setting stops the
+// process naming the variable; SIGTERM stops it cleanly with exit code 0.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { TEST_SECRET, testRedisUrl, waitFor } from '@storefront/cart-cache/testing';
+
+const root = join(__dirname, '../../..');
+
+function run(app: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), GATEWAY_SECRET: TEST_SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, output: () => output };
+}
+
+it.each([
+  ['inventory', { PORT: 'abc' }, /PORT/],
+  ['checkout', { CART_MAX_QUANTITY: '0' }, /CART_MAX_QUANTITY/],
+  ['gateway', { REDIS_URL: 'http://nope' }, /REDIS_URL/],
+  ['gateway', { NODE_ENV: 'production', GATEWAY_SECRET: '' }, /GATEWAY_SECRET/],
+])('%s stops with exit code 1 and a message naming the bad variable (%p)', async (app, env, named) => {
+  const service = run(app, env);
+  expect(await service.exited).toBe(1);
+  expect(service.output()).toMatch(named);
+});
+
+it.each(['gateway', 'inventory', 'checkout'])('%s exits 0 on SIGTERM, with a keep-alive connection open', async (app) => {
+  const service = run(app, { PORT: '0' });
+  const port = await waitFor(() => /"port":(\d+)/.exec(service.output())?.[1], 10_000);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 5_000);
+  await (await fetch(`${base}/healthz`)).text(); // leaves an idle keep-alive socket
+  const started = Date.now();
+  service.child.kill('SIGTERM');
+  expect(await service.exited).toBe(0);
+  expect(Date.now() - started).toBeLessThan(3_000);
+  expect(service.output()).toMatch(/"msg":"stopped"/);
+});
