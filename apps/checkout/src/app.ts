@@ -15,6 +15,7 @@ export interface CheckoutDeps {
 
 export function createApp(deps: CheckoutDeps): Express {
   return createServiceApp({
+    name: 'checkout',
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {

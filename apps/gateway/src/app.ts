@@ -28,6 +28,7 @@ export function createApp(deps: GatewayDeps): Express {
   const signedIn = authenticate(sessions);
 
   return createServiceApp({
+    name: 'gateway',
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {

@@ -4,6 +4,7 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { createUpstream } from './upstream';
 
 // RFC 9110 hop-by-hop headers, plus host (set for the service).
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'host'];
@@ -31,10 +32,13 @@ function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
-/** Proxies to `target` (an http:// base URL); signs res.locals.shopperId into the hand-off when set. */
+/**
+ * Proxies to `target` (an http:// base URL), spreading requests over every address its name resolves
+ * to; signs res.locals.shopperId into the hand-off when set.
+ */
 export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: ProxyOptions): RequestHandler {
-  const base = new URL(target);
-  return (req, res, next) => {
+  const upstream = createUpstream(target);
+  return async (req, res, next) => {
     // Refuse an announced oversize body here, before a byte of it is read or forwarded.
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
       next(errors.payloadTooLarge(MAX_BODY_BYTES));
@@ -48,25 +52,28 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
       headers[IDENTITY_HEADER] = handoff.sign(shopperId, { method: req.method, url: req.originalUrl });
     }
 
-    const upstream = http.request({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      method: req.method,
-      path: req.originalUrl,
-      headers,
-      agent,
-    });
-    upstream.setTimeout(timeoutMs, () => upstream.destroy(new Error(`no answer from ${base.host} within ${timeoutMs} ms`)));
-    upstream.on('response', (answer) => {
+    headers.host = upstream.host;
+
+    let address: { hostname: string; port: number };
+    try {
+      address = await upstream.next();
+    } catch (err) {
+      logger.warn({ reqId: req.id, target: upstream.host, err: (err as Error).message }, 'service name does not resolve');
+      next(errors.serviceUnavailable());
+      return;
+    }
+    const forward = http.request({ ...address, method: req.method, path: req.originalUrl, headers, agent });
+    forward.setTimeout(timeoutMs, () => forward.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    forward.on('response', (answer) => {
       res.status(answer.statusCode ?? 502);
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !NOT_RETURNED.has(name)) res.setHeader(name, value);
       }
       answer.pipe(res);
     });
-    upstream.on('error', (err) => {
-      logger.warn({ reqId: req.id, target: base.host, err: err.message }, 'service unavailable');
+    forward.on('error', (err) => {
+      logger.warn({ reqId: req.id, target: upstream.host, address: address.hostname, err: err.message }, 'service unavailable');
+      upstream.refresh();
       if (!res.headersSent) {
         next(errors.serviceUnavailable());
       } else {
@@ -75,8 +82,8 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     });
     // A client that goes away takes its upstream request with it.
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (!res.writableFinished) forward.destroy();
     });
-    req.pipe(upstream);
+    req.pipe(forward);
   };
 }

@@ -27,7 +27,7 @@ async function echoService(service: string): Promise<{ url: string; server: Serv
     req.on('end', () => {
       const answer = () => {
         const received: Received = { service, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-        res.writeHead(200, { 'Content-Type': 'application/json', 'X-Served-By': service });
+        res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo-Service': service });
         res.end(JSON.stringify(received));
       };
       if (req.url?.includes('slow')) setTimeout(answer, 1_000);
@@ -136,7 +136,7 @@ describe('authentication on /Cart routes', () => {
   ])('answers 401 UNAUTHENTICATED for %s, and forwards nothing', async (_case, headers) => {
     const res = await request(app).get('/Cart').set(headers as Record<string, string>);
     expectError(res, 401, 'UNAUTHENTICATED');
-    expect(res.headers['x-served-by']).toBeUndefined();
+    expect(res.headers['x-echo-service']).toBeUndefined();
   });
 
   it('accepts the token as a Bearer header or as the sid cookie; the header wins when both are sent', async () => {
@@ -183,7 +183,7 @@ describe('forwarding', () => {
   it('routes /Cart/checkout to checkout and other /Cart and /Items paths to inventory, case-insensitively', async () => {
     const token = await newSession();
     const auth = { Authorization: `Bearer ${token}` };
-    const servedBy = async (method: 'get' | 'patch', path: string) => (await request(app)[method](path).set(auth)).headers['x-served-by'];
+    const servedBy = async (method: 'get' | 'patch', path: string) => (await request(app)[method](path).set(auth)).headers['x-echo-service'];
     expect(await servedBy('patch', '/Cart/checkout')).toBe('checkout');
     expect(await servedBy('patch', '/cart/CHECKOUT/')).toBe('checkout');
     expect(await servedBy('get', '/Cart')).toBe('inventory');
@@ -211,7 +211,7 @@ describe('forwarding', () => {
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ id: 'x'.repeat(20 * 1024) }));
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
-    expect(res.headers['x-served-by']).toBeUndefined();
+    expect(res.headers['x-echo-service']).toBeUndefined();
   });
 });
 

@@ -14,6 +14,7 @@ export interface InventoryDeps {
 
 export function createApp(deps: InventoryDeps): Express {
   return createServiceApp({
+    name: 'inventory',
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {

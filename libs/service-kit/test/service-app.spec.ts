@@ -8,6 +8,7 @@ logger.error = ((obj: unknown) => void logged.push(obj)) as typeof logger.error;
 
 let ready = true;
 const app = createServiceApp({
+  name: 'test',
   logger,
   checkReady: async () => {
     if (!ready) throw new Error('redis down');
@@ -40,8 +41,10 @@ describe('createServiceApp', () => {
     expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
   });
 
-  it('sends no X-Powered-By', async () => {
-    expect((await request(app).get('/healthz')).headers['x-powered-by']).toBeUndefined();
+  it('sends no X-Powered-By, and names the instance that answered in X-Served-By', async () => {
+    const res = await request(app).get('/healthz');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-served-by']).toBe(`test/${require('node:os').hostname()}`);
   });
 
   it('takes a request without a body and without Content-Type', async () => {

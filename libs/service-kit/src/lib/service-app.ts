@@ -1,5 +1,6 @@
 // The Express app every service starts from: request log with request id, /healthz and /readyz,
 // then the service's own routes, then the JSON 404 and the error middleware.
+import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './error-middleware';
@@ -7,6 +8,8 @@ import { errors } from './errors';
 import { requestLogger } from './logger';
 
 export interface ServiceAppOptions {
+  /** The service's name, reported with its instance (the host name: the container id under Docker). */
+  name: string;
   logger: Logger;
   /** Resolves when the service can serve (Redis answers a PING); rejects otherwise. */
   checkReady: () => Promise<unknown>;
@@ -14,10 +17,16 @@ export interface ServiceAppOptions {
   routes: (app: Express) => void;
 }
 
-export function createServiceApp({ logger, checkReady, routes }: ServiceAppOptions): Express {
+export function createServiceApp({ name, logger, checkReady, routes }: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // Which replica answered: shows the load spreading over instances (`--scale`).
+  const servedBy = `${name}/${hostname()}`;
+  app.use((_req, res, next) => {
+    res.setHeader('X-Served-By', servedBy);
+    next();
+  });
   app.use(requestLogger(logger));
 
   app.route('/healthz').get((_req, res) => {
