@@ -47,6 +47,11 @@ copy_with_libs "$node_root" "$(command -v node)" node /usr/local/bin
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 mkdir -p "$node_root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$node_root/usr/local/lib/node_modules/npm"
+# Native addons (Nx's own among them) link a few glibc libraries that node itself does not.
+for lib in libutil.so.1 libdl.so.2 librt.so.1 libpthread.so.0 libresolv.so.2 libnss_dns.so.2 libnss_files.so.2; do
+  path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib && /x86-64/ { print $NF; exit }')
+  if [ -n "$path" ]; then mkdir -p "$node_root$(dirname "$path")" && cp -L "$path" "$node_root$path"; fi
+done
 add_busybox "$node_root"
 mkdir -p "$node_root/etc/ssl/certs" "$node_root/home/node"
 cp /etc/ssl/certs/ca-certificates.crt "$node_root/etc/ssl/certs/"

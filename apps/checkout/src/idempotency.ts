@@ -1,4 +1,4 @@
-// The HTTP side of Idempotency-Key (DESIGN.md "Checkout rules"): the header's shape, and the body's
+// The HTTP side of Idempotency-Key (docs/CONTRACT.md "Checkout rules"): the header's shape, and the body's
 // fingerprint, which compares bodies as JSON values (key order and spacing do not matter).
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';

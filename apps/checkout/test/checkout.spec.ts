@@ -240,6 +240,18 @@ describe('Idempotency-Key', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
   });
 
+  it('stores a 400 INVALID_BODY for the key too: the same body replays it, a corrected body is a reused key', async () => {
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 1);
+    const invalid = { payment: {} };
+    expectError(await checkout(appWith(), shopper, invalid, 'bad-body-1'), 400, 'INVALID_BODY');
+    const replayed = await checkout(appWith(), shopper, invalid, 'bad-body-1');
+    expectError(replayed, 400, 'INVALID_BODY');
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expectError(await checkout(appWith(), shopper, undefined, 'bad-body-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+  });
+
   it('refuses a malformed key with 400 INVALID_BODY and records nothing', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);

@@ -1,4 +1,4 @@
-// Inventory's routes through supertest on a real Redis: every answer of DESIGN.md it can give, and the
+// Inventory's routes through supertest on a real Redis: every answer of the contract it can give, and the
 // cart state left in Redis.
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -178,6 +178,10 @@ describe('cart', () => {
     expectError(await as(shopper, 'post', '/Cart/Item').send({ id: 'badger-mug', quantity: 2 }), 422, 'CART_LIMIT');
     expectError(await as(shopper, 'post', '/Cart/Item').send({ id: 'badger-tee', quantity: 100 }), 422, 'CART_LIMIT');
     expectError(await as(shopper, 'put', '/Cart/Item/badger-tee').send({ quantity: 100 }), 422, 'CART_LIMIT');
+    // An integer beyond any limit is still an integer: over the limit, not malformed.
+    const huge = as(shopper, 'post', '/Cart/Item').set('Content-Type', 'application/json');
+    expectError(await huge.send('{"id": "badger-tee", "quantity": 1e20}'), 422, 'CART_LIMIT');
+    expectError(await as(shopper, 'put', '/Cart/Item/badger-tee').send({ quantity: 9007199254740993 }), 422, 'CART_LIMIT');
     await as(shopper, 'post', '/Cart/Item').send({ id: 'badger-tee' });
     await as(shopper, 'post', '/Cart/Item').send({ id: 'badger-socks' });
     // This app allows 3 lines.

@@ -230,6 +230,39 @@ describe('checkout claim', () => {
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 2 }]);
   });
 
+  it('gives the cart that a returned claim creates its TTL, even when the change it came with is refused', async () => {
+    const carts = cache({ checkoutLeaseMs: 50, limits: { maxQuantity: 2 } });
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 2);
+    await carts.claim(shopper);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect(carts.add(shopper, 'badger-mug', 1)).rejects.toThrow(CartLimitError);
+    const [cartKey] = await keysOf(`${prefix}cart:*`);
+    expect(await inspect.pttl(cartKey)).toBeGreaterThan((TTL_SECONDS - 5) * 1000);
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 2 }]);
+  });
+
+  it('lets a checkout whose lease ran out still drop its paid lines, if nobody took them back yet', async () => {
+    const carts = cache({ checkoutLeaseMs: 50 });
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 2);
+    const claim = await carts.claim(shopper);
+    if (claim.kind !== 'claimed') throw new Error('expected a claim');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await carts.settle(shopper, { claimId: claim.claimId, outcome: 'placed' })).toBe(true);
+    expect(await carts.read(shopper)).toEqual([]);
+    expect(await keysOf()).toEqual([]);
+  });
+
+  it('keeps the claim at least as long as two leases, whatever the cart TTL', async () => {
+    const carts = cache({ ttlSeconds: 1, checkoutLeaseMs: 60_000 });
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 1);
+    await carts.claim(shopper);
+    const [claimKey] = await keysOf(`${prefix}claim:*`);
+    expect(await inspect.pttl(claimKey)).toBeGreaterThan(119_000);
+  });
+
   it('keeps every key of one shopper in one hash slot', async () => {
     const carts = cache();
     const shopper = freshShopper();

@@ -54,6 +54,11 @@ function send(res: Response, response: StoredResponse): void {
   res.status(response.status).type('application/json').send(response.body);
 }
 
+function replay(res: Response, response: StoredResponse): void {
+  res.setHeader('Idempotent-Replayed', 'true');
+  send(res, response);
+}
+
 export function checkoutRoutes(deps: {
   carts: CartCache;
   handoff: IdentityHandoff;
@@ -64,17 +69,26 @@ export function checkoutRoutes(deps: {
   const router = Router();
 
   router.route('/Cart/checkout').patch(requireShopper(deps.handoff), jsonBody(), async (req, res) => {
-    // An invalid body or key is refused before anything is recorded, so the client may fix the body
-    // and retry with the same key.
-    const body = parseBody(checkoutBody, req.body);
+    const shopper = shopperOf(req);
     const key = idempotencyKeyOf(req);
     const idempotency: IdempotencyRequest | undefined = key === undefined ? undefined : { key, fingerprint: fingerprintOf(req.body) };
-    const shopper = shopperOf(req);
+
+    let body: z.infer<typeof checkoutBody>;
+    try {
+      body = parseBody(checkoutBody, req.body);
+    } catch (err) {
+      if (!idempotency || !(err instanceof AppError)) throw err;
+      // A final 4xx like any other: stored for the key, unless the key already has an answer.
+      const response = errorResponse(err);
+      const recorded = await carts.recordAnswer(shopper, idempotency, response);
+      if (recorded.kind === 'replay') replay(res, recorded.response);
+      else send(res, response);
+      return;
+    }
 
     const claim = await carts.claim(shopper, idempotency);
     if (claim.kind === 'replay') {
-      res.setHeader('Idempotent-Replayed', 'true');
-      send(res, claim.response);
+      replay(res, claim.response);
       return;
     }
     if (claim.kind === 'empty') {

@@ -6,8 +6,9 @@ import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
 import { errors, jsonBody, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
 
 const itemId = z.string().regex(ITEM_ID_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+// Any JSON integer: one above the line limit is 422 CART_LIMIT (from the cart), not a malformed body.
 const quantity = (min: number) =>
-  z.number().int(`must be an integer`).min(min, `must be at least ${min}`);
+  z.number().refine(Number.isInteger, 'must be an integer').refine((value) => value >= min, `must be at least ${min}`);
 
 const addItemBody = z.strictObject({ id: itemId, quantity: quantity(1).optional() });
 const setItemBody = z.strictObject({ quantity: quantity(0) });

@@ -11,7 +11,7 @@ import {
   toCartError,
 } from './errors';
 import { createKeyspace } from './keys';
-import { ADD_ITEM, CLAIM_CART, READ_CART, REMOVE_ITEM, SET_ITEM, SETTLE_CHECKOUT } from './scripts';
+import { ADD_ITEM, CLAIM_CART, READ_CART, RECORD_ANSWER, REMOVE_ITEM, SET_ITEM, SETTLE_CHECKOUT } from './scripts';
 
 export interface CartLine {
   id: string;
@@ -45,7 +45,7 @@ export interface CartCacheOptions {
 
 export const CART_DEFAULTS = {
   prefix: 'storefront:',
-  ttlSeconds: 7 * 24 * 60 * 60, // 7 days (DESIGN.md "Cart rules").
+  ttlSeconds: 7 * 24 * 60 * 60, // 7 days (docs/CONTRACT.md "Cart rules").
   limits: { maxQuantity: 99, maxLines: 50 },
   checkoutLeaseMs: 60_000, // A checkout that died gives its lines back within a minute.
   idempotencyTtlSeconds: 24 * 60 * 60,
@@ -85,6 +85,7 @@ const SCRIPTS = {
   storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 3 },
   storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 4 },
   storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 4 },
+  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 1 },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -149,6 +150,7 @@ export function createCartCache(options: CartCacheOptions) {
     remove: script('storefrontCartRemove'),
     claim: script('storefrontCartClaim'),
     settle: script('storefrontCartSettle'),
+    recordAnswer: script('storefrontCartRecordAnswer'),
   };
 
   async function call(runner: ScriptRunner, keys: string[], args: (string | number)[]): Promise<unknown[]> {
@@ -177,8 +179,22 @@ export function createCartCache(options: CartCacheOptions) {
     throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
   }
 
+  /** The Idempotency-Key outcomes both checkout scripts share: a stored answer, or why there is none yet. */
+  function storedAnswer(reply: unknown[]): StoredResponse {
+    switch (reply[0]) {
+      case 'IDEM_REPLAY':
+        return { status: Number(reply[1]), body: String(reply[2]) };
+      case 'IDEM_REUSED':
+        throw new IdempotencyKeyReusedError();
+      case 'IDEM_RUNNING':
+        throw new IdempotencyInProgressError(retryAfterSeconds(reply[1]));
+      default:
+        throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
+    }
+  }
+
   function checkQuantity(quantity: number, min: number): void {
-    if (!Number.isSafeInteger(quantity) || quantity < min) {
+    if (!Number.isInteger(quantity) || quantity < min) {
       throw new TypeError(`@storefront/cart-cache: quantity must be an integer of at least ${min}`);
     }
   }
@@ -234,17 +250,28 @@ export function createCartCache(options: CartCacheOptions) {
           return { kind: 'claimed', claimId, lines: toLines(reply, 1) };
         case 'EMPTY':
           return { kind: 'empty' };
-        case 'IDEM_REPLAY':
-          return { kind: 'replay', response: { status: Number(reply[1]), body: String(reply[2]) } };
-        case 'IDEM_REUSED':
-          throw new IdempotencyKeyReusedError();
-        case 'IDEM_RUNNING':
-          throw new IdempotencyInProgressError(retryAfterSeconds(reply[1]));
         case 'CHECKOUT_RUNNING':
           throw new CheckoutInProgressError(retryAfterSeconds(reply[1]));
         default:
-          throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
+          return { kind: 'replay', response: storedAnswer(reply) };
       }
+    },
+
+    /**
+     * Stores `response` as the final answer for an Idempotency-Key, given before any cart work (a body
+     * that failed validation), unless the key already has an answer: then that one is returned to replay.
+     */
+    async recordAnswer(
+      userToken: string,
+      idempotency: IdempotencyRequest,
+      response: StoredResponse,
+    ): Promise<{ kind: 'stored' } | { kind: 'replay'; response: StoredResponse }> {
+      const reply = await call(
+        run.recordAnswer,
+        [keyspace.idempotency(userToken, idempotency.key)],
+        [idempotency.fingerprint, response.status, response.body, recordTtlMs],
+      );
+      return reply[0] === 'STORED' ? { kind: 'stored' } : { kind: 'replay', response: storedAnswer(reply) };
     },
 
     /**

@@ -1,4 +1,4 @@
-// The settings of a service that holds carts (DESIGN.md "Services" and "Cart rules"), and the wiring
+// The settings of a service that holds carts (docs/CONTRACT.md "Services" and "Cart rules"), and the wiring
 // from those settings to a connected cart cache, shared by inventory and checkout.
 import type { Redis } from 'ioredis';
 import {

@@ -1,4 +1,4 @@
-// The cart's errors, each with its stable code and status (DESIGN.md "Errors").
+// The cart's errors, each with its stable code and status (docs/CONTRACT.md "Errors").
 import { ReplyError } from 'ioredis';
 import { AppError, errors } from '@storefront/service-kit';
 

@@ -10,18 +10,21 @@
 const PRELUDE = `
 local cart, claim, lease = KEYS[1], KEYS[2], KEYS[3]
 
-local function merge_claim_into_cart(max_quantity)
+-- Every key expires: a cart that the merge creates gets its TTL here, even if the script then refuses
+-- the change it was called for.
+local function merge_claim_into_cart(max_quantity, ttl_ms)
   local lines = redis.call('HGETALL', claim)
   for i = 1, #lines, 2 do
     local quantity = redis.call('HINCRBY', cart, lines[i], tonumber(lines[i + 1]))
     if quantity > max_quantity then redis.call('HSET', cart, lines[i], max_quantity) end
   end
   redis.call('DEL', claim)
+  if #lines > 0 then redis.call('PEXPIRE', cart, ttl_ms) end
 end
 
-local function recover_abandoned_claim(max_quantity)
+local function recover_abandoned_claim(max_quantity, ttl_ms)
   if redis.call('EXISTS', claim) == 1 and redis.call('EXISTS', lease) == 0 then
-    merge_claim_into_cart(max_quantity)
+    merge_claim_into_cart(max_quantity, ttl_ms)
   end
 end
 
@@ -33,9 +36,20 @@ local function reply_with_cart(status, ttl_ms)
 end
 `;
 
+// An Idempotency-Key already seen answers before anything else happens: the stored answer, or why not.
+// Expects locals `record` (the key's hash: state, fingerprint, status, body) and `fingerprint`.
+const IDEMPOTENCY_CHECK = `
+local stored = redis.call('HMGET', record, 'state', 'fingerprint', 'status', 'body')
+if stored[1] then
+  if stored[2] ~= fingerprint then return {'IDEM_REUSED'} end
+  if stored[1] == 'running' then return {'IDEM_RUNNING', redis.call('PTTL', record)} end
+  return {'IDEM_REPLAY', stored[3], stored[4]}
+end
+`;
+
 /** ARGV: ttlMs, maxQuantity. Reply: OK, lines... */
 export const READ_CART = `${PRELUDE}
-recover_abandoned_claim(tonumber(ARGV[2]))
+recover_abandoned_claim(tonumber(ARGV[2]), ARGV[1])
 return reply_with_cart('OK', ARGV[1])
 `;
 
@@ -43,7 +57,7 @@ return reply_with_cart('OK', ARGV[1])
 export const ADD_ITEM = `${PRELUDE}
 local max_quantity, max_lines = tonumber(ARGV[2]), tonumber(ARGV[3])
 local id, quantity = ARGV[4], tonumber(ARGV[5])
-recover_abandoned_claim(max_quantity)
+recover_abandoned_claim(max_quantity, ARGV[1])
 local current = redis.call('HGET', cart, id)
 if not current then
   if redis.call('HLEN', cart) >= max_lines then return {'LIMIT', 'lines'} end
@@ -58,7 +72,7 @@ return reply_with_cart('OK', ARGV[1])
 export const SET_ITEM = `${PRELUDE}
 local max_quantity, max_lines = tonumber(ARGV[2]), tonumber(ARGV[3])
 local id, quantity = ARGV[4], tonumber(ARGV[5])
-recover_abandoned_claim(max_quantity)
+recover_abandoned_claim(max_quantity, ARGV[1])
 if quantity == 0 then
   redis.call('HDEL', cart, id)
 else
@@ -71,7 +85,7 @@ return reply_with_cart('OK', ARGV[1])
 
 /** ARGV: ttlMs, maxQuantity, itemId. Reply: OK, lines... */
 export const REMOVE_ITEM = `${PRELUDE}
-recover_abandoned_claim(tonumber(ARGV[2]))
+recover_abandoned_claim(tonumber(ARGV[2]), ARGV[1])
 redis.call('HDEL', cart, ARGV[3])
 return reply_with_cart('OK', ARGV[1])
 `;
@@ -84,16 +98,12 @@ return reply_with_cart('OK', ARGV[1])
  * Reply: CLAIMED, lines... | EMPTY | CHECKOUT_RUNNING, pttl | IDEM_RUNNING, pttl | IDEM_REUSED | IDEM_REPLAY, status, body
  */
 export const CLAIM_CART = `${PRELUDE}
+
 local record, fingerprint = KEYS[4], ARGV[5]
 if fingerprint ~= '' then
-  local stored = redis.call('HMGET', record, 'state', 'fingerprint', 'status', 'body')
-  if stored[1] then
-    if stored[2] ~= fingerprint then return {'IDEM_REUSED'} end
-    if stored[1] == 'running' then return {'IDEM_RUNNING', redis.call('PTTL', record)} end
-    return {'IDEM_REPLAY', stored[3], stored[4]}
-  end
+${IDEMPOTENCY_CHECK}
 end
-recover_abandoned_claim(tonumber(ARGV[2]))
+recover_abandoned_claim(tonumber(ARGV[2]), ARGV[1])
 if redis.call('EXISTS', lease) == 1 then return {'CHECKOUT_RUNNING', redis.call('PTTL', lease)} end
 if fingerprint ~= '' then
   redis.call('HSET', record, 'state', 'running', 'fingerprint', fingerprint)
@@ -101,7 +111,8 @@ if fingerprint ~= '' then
 end
 if redis.call('EXISTS', cart) == 0 then return {'EMPTY'} end
 redis.call('RENAME', cart, claim)
-redis.call('PEXPIRE', claim, ARGV[1])
+-- The claim outlives its lease, so lines are never lost to expiry while a checkout runs.
+redis.call('PEXPIRE', claim, math.max(tonumber(ARGV[1]), 2 * tonumber(ARGV[3])))
 redis.call('SET', lease, ARGV[4], 'PX', ARGV[3])
 local lines = redis.call('HGETALL', claim)
 table.insert(lines, 1, 'CLAIMED')
@@ -110,8 +121,10 @@ return lines
 
 /**
  * Ends a checkout. If this checkout still holds the lease: 'placed' drops the claimed lines (they are
- * in the order), 'put-back' merges them into the cart, capped at maxQuantity. Then stores the final
- * answer in the idempotency record, or deletes the record so the key can be retried.
+ * in the order), 'put-back' merges them into the cart, capped at maxQuantity. A checkout whose lease
+ * ran out still settles its claim if nobody has taken it back or claimed anew (no lease at all), so
+ * the lines of a paid order do not come back. Then stores the final answer in the idempotency
+ * record, or deletes the record so the key can be retried.
  * ARGV: ttlMs, maxQuantity, claimId ('' when nothing was claimed), outcome, fingerprint ('' without a key),
  *       status ('' to free the key), body, recordTtlMs.
  * Reply: 1 when the claim was still this checkout's, 0 when it was not (or there was none).
@@ -119,13 +132,13 @@ return lines
 export const SETTLE_CHECKOUT = `${PRELUDE}
 local record = KEYS[4]
 local owned = 0
-if ARGV[3] ~= '' and redis.call('GET', lease) == ARGV[3] then
-  owned = 1
-  if ARGV[4] == 'put-back' then
-    merge_claim_into_cart(tonumber(ARGV[2]))
-    redis.call('PEXPIRE', cart, ARGV[1])
+if ARGV[3] ~= '' then
+  local holder = redis.call('GET', lease)
+  if holder == ARGV[3] or (not holder and redis.call('EXISTS', claim) == 1) then
+    owned = 1
+    if ARGV[4] == 'put-back' then merge_claim_into_cart(tonumber(ARGV[2]), ARGV[1]) end
+    redis.call('DEL', claim, lease)
   end
-  redis.call('DEL', claim, lease)
 end
 if ARGV[5] ~= '' then
   if ARGV[6] == '' then
@@ -136,4 +149,18 @@ if ARGV[5] ~= '' then
   end
 end
 return owned
+`;
+
+/**
+ * Stores a final answer given before any cart work (a body that failed validation) for an
+ * Idempotency-Key, unless the key already has one. KEYS[1]: the idempotency record.
+ * ARGV: fingerprint, status, body, recordTtlMs.
+ * Reply: STORED | IDEM_RUNNING, pttl | IDEM_REUSED | IDEM_REPLAY, status, body
+ */
+export const RECORD_ANSWER = `
+local record, fingerprint = KEYS[1], ARGV[1]
+${IDEMPOTENCY_CHECK}
+redis.call('HSET', record, 'state', 'done', 'fingerprint', fingerprint, 'status', ARGV[2], 'body', ARGV[3])
+redis.call('PEXPIRE', record, ARGV[4])
+return {'STORED'}
 `;

@@ -47,7 +47,7 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 export const DEVELOPMENT_GATEWAY_SECRET = 'storefront-development-secret-do-not-use-in-production';
 export const MIN_GATEWAY_SECRET_LENGTH = 32;
 
-/** The settings every service and the gateway share (DESIGN.md "Services"). */
+/** The settings every service and the gateway share (docs/CONTRACT.md "Services"). */
 export const commonEnv = {
   NODE_ENV: envVar.string('development'),
   LOG_LEVEL: envVar.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

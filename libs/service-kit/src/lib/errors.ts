@@ -13,7 +13,7 @@ export class AppError extends Error {
   }
 }
 
-/** The errors of the contract (DESIGN.md "Errors"), built in one place so codes and statuses never drift. */
+/** The errors of the contract (docs/CONTRACT.md "Errors"), built in one place so codes and statuses never drift. */
 export const errors = {
   invalidBody: (message: string) => new AppError('INVALID_BODY', message, 400),
   unauthenticated: (message = 'Sign in first: send the token from POST /session as a Bearer token or the sid cookie.') =>

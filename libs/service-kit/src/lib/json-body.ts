@@ -1,4 +1,4 @@
-// Request bodies: JSON only, at most 16 KiB (DESIGN.md "Errors"); a request without a body needs no Content-Type.
+// Request bodies: JSON only, at most 16 KiB (docs/CONTRACT.md "Errors"); a request without a body needs no Content-Type.
 import express, { type RequestHandler } from 'express';
 import { errors } from './errors';
 

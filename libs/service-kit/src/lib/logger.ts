@@ -11,7 +11,7 @@ export function createLogger(options: { name: string; level: string }): Logger {
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';
-// 1 to 128 visible ASCII characters (DESIGN.md "Operations"); anything else is replaced.
+// 1 to 128 visible ASCII characters (docs/CONTRACT.md "Operations"); anything else is replaced.
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Takes a valid incoming X-Request-Id or makes one, echoes it, and logs one line when the response ends. */
