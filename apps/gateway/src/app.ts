@@ -2,8 +2,8 @@
 // forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
 import type { Agent } from 'node:http';
 import type { Express } from 'express';
-import { createServiceApp, methodNotAllowed, type IdentityHandoff, type Logger } from '@storefront/service-kit';
-import { SESSION_COOKIE, authenticate } from './authenticate';
+import { createServiceApp, jsonBody, methodNotAllowed, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { authenticate, setSessionCookie } from './authenticate';
 import { proxyTo } from './proxy';
 import type { SessionStore } from './sessions';
 
@@ -25,22 +25,18 @@ export function createApp(deps: GatewayDeps): Express {
   const proxyOptions = { handoff: deps.handoff, agent: deps.agent, timeoutMs: deps.upstreamTimeoutMs, logger: deps.logger };
   const toInventory = proxyTo(deps.inventoryUrl, proxyOptions);
   const toCheckout = proxyTo(deps.checkoutUrl, proxyOptions);
-  const signedIn = authenticate(sessions);
+  const cookie = { secure: deps.secureCookies, maxAgeSeconds: sessions.ttlSeconds };
+  const signedIn = authenticate(sessions, cookie);
 
   return createServiceApp({
     name: 'gateway',
+    parseJsonBodies: false,
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {
-      app.route('/session').post(async (_req, res) => {
+      app.route('/session').post(jsonBody(), async (_req, res) => {
         const token = await sessions.create();
-        res.cookie(SESSION_COOKIE, token, {
-          httpOnly: true,
-          sameSite: 'lax',
-          path: '/',
-          secure: deps.secureCookies,
-          maxAge: sessions.ttlSeconds * 1000,
-        });
+        setSessionCookie(res, token, cookie);
         res.status(201).json({ token });
       }).all(methodNotAllowed('POST'));
 

@@ -2,6 +2,7 @@
 // half the throughput, measured here). Headers that carry the session token or a client's attempt at
 // an identity are never passed on; the gateway adds its own signed hand-off and the request id.
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, type IdentityHandoff, type Logger } from '@storefront/service-kit';
 import { createUpstream } from './upstream';
@@ -54,24 +55,44 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
 
     headers.host = upstream.host;
 
+    // One deadline for the whole wait: name lookup, a free socket, and the answer's headers.
+    let forward: http.ClientRequest | undefined;
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      forward?.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      if (!forward && !res.headersSent) next(errors.serviceUnavailable());
+    }, timeoutMs);
+
     let address: { hostname: string; port: number };
     try {
       address = await upstream.next();
     } catch (err) {
+      clearTimeout(deadline);
       logger.warn({ reqId: req.id, target: upstream.host, err: (err as Error).message }, 'service name does not resolve');
-      next(errors.serviceUnavailable());
+      if (!timedOut) next(errors.serviceUnavailable());
       return;
     }
-    const forward = http.request({ ...address, method: req.method, path: req.originalUrl, headers, agent });
-    forward.setTimeout(timeoutMs, () => forward.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    if (timedOut) return;
+
+    forward = http.request({ ...address, method: req.method, path: req.originalUrl, headers, agent });
     forward.on('response', (answer) => {
+      clearTimeout(deadline);
       res.status(answer.statusCode ?? 502);
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !NOT_RETURNED.has(name)) res.setHeader(name, value);
       }
-      answer.pipe(res);
+      // If the service's answer breaks off midway, the client's connection is closed too: a
+      // truncated body must not look complete, and must not hang.
+      pipeline(answer, res, (err) => {
+        if (err) {
+          logger.warn({ reqId: req.id, target: upstream.host, err: err.message }, 'answer from service cut off');
+          res.destroy(err);
+        }
+      });
     });
     forward.on('error', (err) => {
+      clearTimeout(deadline);
       logger.warn({ reqId: req.id, target: upstream.host, address: address.hostname, err: err.message }, 'service unavailable');
       upstream.refresh();
       if (!res.headersSent) {
@@ -82,7 +103,8 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     });
     // A client that goes away takes its upstream request with it.
     res.on('close', () => {
-      if (!res.writableFinished) forward.destroy();
+      clearTimeout(deadline);
+      if (!res.writableFinished) forward?.destroy();
     });
     req.pipe(forward);
   };

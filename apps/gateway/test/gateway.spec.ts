@@ -31,7 +31,12 @@ async function echoService(service: string): Promise<{ url: string; server: Serv
         res.end(JSON.stringify(received));
       };
       if (req.url?.includes('slow')) setTimeout(answer, 1_000);
-      else answer();
+      else if (req.url?.includes('broken')) {
+        // Headers and half a body, then the connection drops.
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+        res.write('{"items":[');
+        setTimeout(() => req.socket.destroy(), 20);
+      } else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,6 +124,13 @@ describe('POST /session', () => {
     expect(await inspect.pttl(keys[0])).toBeGreaterThan(3590 * 1000);
   });
 
+  it('checks a body sent to it like any other: JSON only, at most 16 KiB', async () => {
+    const text = await request(app).post('/session').set('Content-Type', 'text/plain').send('hello');
+    expectError(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const big = await request(app).post('/session').send({ padding: 'x'.repeat(20 * 1024) });
+    expectError(big, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('answers 405 with Allow to another method', async () => {
     const res = await request(app).get('/session');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
@@ -142,7 +154,10 @@ describe('authentication on /Cart routes', () => {
   it('accepts the token as a Bearer header or as the sid cookie; the header wins when both are sent', async () => {
     const token = await newSession();
     expect((await request(app).get('/Cart').set('Authorization', `Bearer ${token}`)).status).toBe(200);
-    expect((await request(app).get('/Cart').set('Cookie', `theme=dark; sid=${token}`)).status).toBe(200);
+    const byCookie = await request(app).get('/Cart').set('Cookie', `theme=dark; sid=${token}`);
+    expect(byCookie.status).toBe(200);
+    // The cookie's lifetime slides with the session's.
+    expect(byCookie.headers['set-cookie'][0]).toMatch(new RegExp(`^sid=${token};.*Max-Age=3600`));
     const both = await request(app).get('/Cart').set('Authorization', 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set('Cookie', `sid=${token}`);
     expectError(both, 401, 'UNAUTHENTICATED');
   });
@@ -227,6 +242,21 @@ describe('a service down or slow', () => {
     const started = Date.now();
     const res = await request(app).get('/Items/slow');
     expectError(res, 503, 'SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('a service answer that breaks off', () => {
+  it('closes the client connection instead of leaving it hanging', async () => {
+    const started = Date.now();
+    const outcome = await request(app)
+      .get('/Items/broken')
+      .timeout(3_000)
+      .then(
+        () => 'complete',
+        (err: Error & { code?: string; timeout?: number }) => (err.timeout ? 'timed out' : 'closed'),
+      );
+    expect(outcome).toBe('closed');
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

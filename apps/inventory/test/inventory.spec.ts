@@ -70,6 +70,7 @@ describe('catalog', () => {
   it('answers 404 ITEM_NOT_FOUND for an unknown or malformed id', async () => {
     expectError(await request(app).get('/Items/no-such-badger'), 404, 'ITEM_NOT_FOUND');
     expectError(await request(app).get('/Items/bad%20id'), 404, 'ITEM_NOT_FOUND');
+    expectError(await request(app).get('/Items/%ZZ'), 404, 'ITEM_NOT_FOUND');
   });
 
   it('answers 405 with Allow for another method on a known path', async () => {
@@ -131,6 +132,7 @@ describe('cart', () => {
     res = await as(shopper, 'delete', '/Cart/Item/never-sold-here');
     expect(res.status).toBe(200);
     expectError(await as(shopper, 'delete', '/Cart/Item/bad%20id'), 404, 'ITEM_NOT_FOUND');
+    expectError(await as(shopper, 'delete', '/Cart/Item/%E0%A4'), 404, 'ITEM_NOT_FOUND');
   });
 
   it.each([

@@ -33,6 +33,11 @@ it('fails fast with CartUnavailableError while Redis is frozen or stopped, and r
     expect(frozen.error).toBeInstanceOf(CartUnavailableError);
     expect(frozen.error).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect(frozen.ms).toBeLessThan(900);
+    // The silent connection was dropped with the first timeout: nothing piles up behind it, and the
+    // next request fails at once while the client reconnects.
+    const next = await timed(() => carts.add(shopper, 'badger-mug', 1));
+    expect(next.error).toBeInstanceOf(CartUnavailableError);
+    expect(next.ms).toBeLessThan(100);
     server.thaw();
     await waitFor(() => carts.read(shopper).then(() => true), 5_000);
 

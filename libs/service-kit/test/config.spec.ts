@@ -46,6 +46,10 @@ describe('resolveGatewaySecret', () => {
     expect(resolved.warning).toMatch(/GATEWAY_SECRET/);
   });
 
+  it('warns about a secret published in the repository, even in production', () => {
+    expect(resolveGatewaySecret('production', 'compose-development-secret-change-me-0123456789').warning).toMatch(/published/);
+  });
+
   it('requires GATEWAY_SECRET in production, of at least 32 characters', () => {
     expect(() => resolveGatewaySecret('production', undefined)).toThrow(/GATEWAY_SECRET is required/);
     expect(() => resolveGatewaySecret('production', 'too-short')).toThrow(/GATEWAY_SECRET must be at least 32/);

@@ -1,6 +1,7 @@
 // The Express app every service starts from, on a throwaway route set.
+import { connect } from 'node:net';
 import request from 'supertest';
-import { AppError, createLogger, createServiceApp, jsonBody, methodNotAllowed } from '@storefront/service-kit';
+import { AppError, boundPort, closeServer, createLogger, createServiceApp, jsonBody, listen, methodNotAllowed } from '@storefront/service-kit';
 
 const logged: unknown[] = [];
 const logger = createLogger({ name: 'test', level: 'error' });
@@ -76,5 +77,23 @@ describe('createServiceApp', () => {
     const res = await request(app).get('/nope');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers a request that is not valid HTTP with a JSON 400 too', async () => {
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(boundPort(server), '127.0.0.1');
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk));
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n');
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(raw.split('\r\n\r\n')[1])).toEqual({ error: { code: 'INVALID_BODY', message: expect.any(String) } });
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -14,7 +14,7 @@ import {
   type StoredResponse,
 } from '@storefront/cart-cache';
 import { CATALOG_CURRENCY, findItem } from '@storefront/catalog';
-import { AppError, jsonBody, methodNotAllowed, parseBody, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { AppError, methodNotAllowed, parseBody, type IdentityHandoff, type Logger } from '@storefront/service-kit';
 import { fingerprintOf, idempotencyKeyOf } from '../idempotency';
 import type { PaymentProcessor } from '../payment';
 
@@ -68,7 +68,7 @@ export function checkoutRoutes(deps: {
   const { carts, payments, logger } = deps;
   const router = Router();
 
-  router.route('/Cart/checkout').patch(requireShopper(deps.handoff), jsonBody(), async (req, res) => {
+  router.route('/Cart/checkout').patch(requireShopper(deps.handoff), async (req, res) => {
     const shopper = shopperOf(req);
     const key = idempotencyKeyOf(req);
     const idempotency: IdempotencyRequest | undefined = key === undefined ? undefined : { key, fingerprint: fingerprintOf(req.body) };

@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { loadCart, requireShopper, shopperOf, type CartCache } from '@storefront/cart-cache';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
-import { errors, jsonBody, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
+import { errors, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
+import { catalogItemId, undecodableItemId } from './item-id';
 
 const itemId = z.string().regex(ITEM_ID_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 // Any JSON integer: one above the line limit is 422 CART_LIMIT (from the cart), not a malformed body.
@@ -12,12 +13,6 @@ const quantity = (min: number) =>
 
 const addItemBody = z.strictObject({ id: itemId, quantity: quantity(1).optional() });
 const setItemBody = z.strictObject({ quantity: quantity(0) });
-
-/** An id from a path: malformed or not in the catalog is 404 ITEM_NOT_FOUND. */
-function catalogItemId(id: string): string {
-  if (!ITEM_ID_PATTERN.test(id) || !findItem(id)) throw errors.itemNotFound(id);
-  return id;
-}
 
 export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff }): Router {
   const { carts } = deps;
@@ -28,14 +23,14 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
     res.json({ cart: req.cart });
   }).all(methodNotAllowed('GET'));
 
-  router.route('/Cart/Item').post(shopper, jsonBody(), async (req, res) => {
+  router.route('/Cart/Item').post(shopper, async (req, res) => {
     const body = parseBody(addItemBody, req.body);
     if (!findItem(body.id)) throw errors.itemNotFound(body.id);
     res.status(201).json({ cart: await carts.add(shopperOf(req), body.id, body.quantity ?? 1) });
   }).all(methodNotAllowed('POST'));
 
   router.route('/Cart/Item/:id')
-    .put(shopper, jsonBody(), async (req, res) => {
+    .put(shopper, async (req, res) => {
       const id = catalogItemId(req.params.id);
       const body = parseBody(setItemBody, req.body);
       res.json({ cart: await carts.setQuantity(shopperOf(req), id, body.quantity) });
@@ -46,6 +41,7 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
       res.json({ cart: await carts.remove(shopperOf(req), req.params.id) });
     })
     .all(methodNotAllowed('PUT', 'DELETE'));
+  router.use(undecodableItemId);
 
   return router;
 }

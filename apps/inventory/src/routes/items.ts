@@ -1,7 +1,8 @@
 // The catalog: GET /Items and GET /Items/:id. Public: no identity needed.
 import { Router } from 'express';
 import { findItem, listItems } from '@storefront/catalog';
-import { errors, methodNotAllowed } from '@storefront/service-kit';
+import { methodNotAllowed } from '@storefront/service-kit';
+import { catalogItemId, undecodableItemId } from './item-id';
 
 export function itemRoutes(): Router {
   const router = Router();
@@ -9,9 +10,8 @@ export function itemRoutes(): Router {
     res.json({ items: listItems() });
   }).all(methodNotAllowed('GET'));
   router.route('/Items/:id').get((req, res) => {
-    const item = findItem(req.params.id);
-    if (!item) throw errors.itemNotFound(req.params.id);
-    res.json({ item });
+    res.json({ item: findItem(catalogItemId(req.params.id)) });
   }).all(methodNotAllowed('GET'));
+  router.use(undecodableItemId);
   return router;
 }

@@ -21,8 +21,11 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     enableOfflineQueue: false,
     // No per-request retries: the client decides (Retry-After), and a lost reply is never sent twice.
     maxRetriesPerRequest: 0,
-    // A frozen Redis keeps the socket open but never answers: bound every command.
+    // A frozen Redis keeps the socket open but never answers: bound every command...
     commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
+    // ...and drop a connection that goes silent with commands pending, so those commands do not pile
+    // up for as long as Redis stays frozen; while it reconnects, requests fail at once.
+    socketTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 1_000,
     // Reconnect forever with backoff capped at 1 s, so service resumes within seconds of Redis returning.
     retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),

@@ -45,6 +45,8 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 
 /** Used outside production only, with a warning: a known secret protects nothing. */
 export const DEVELOPMENT_GATEWAY_SECRET = 'storefront-development-secret-do-not-use-in-production';
+/** Secrets published in this repository (the defaults above and in docker-compose.yml): warned about wherever they are used. */
+const PUBLISHED_SECRETS = [DEVELOPMENT_GATEWAY_SECRET, 'compose-development-secret-change-me-0123456789'];
 export const MIN_GATEWAY_SECRET_LENGTH = 32;
 
 /** The settings every service and the gateway share (docs/CONTRACT.md "Services"). */
@@ -68,7 +70,9 @@ export function resolveGatewaySecret(nodeEnv: string, secret: string | undefined
     if (secret.length < MIN_GATEWAY_SECRET_LENGTH) {
       throw new ConfigError(`Invalid configuration: GATEWAY_SECRET must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters`);
     }
-    return { secret };
+    return PUBLISHED_SECRETS.includes(secret)
+      ? { secret, warning: 'GATEWAY_SECRET is a value published in this repository: set your own before going to production.' }
+      : { secret };
   }
   if (nodeEnv === 'production') {
     throw new ConfigError('Invalid configuration: GATEWAY_SECRET is required when NODE_ENV=production');

@@ -14,6 +14,12 @@ export function methodNotAllowed(...allowed: string[]): RequestHandler {
   return (req, _res, next) => next(errors.methodNotAllowed(req.method, withHead));
 }
 
+/** A path parameter with a broken %-escape (Express throws URIError): no such resource. */
+function fromExpress(err: unknown): AppError | undefined {
+  if (err instanceof URIError) return new AppError('NOT_FOUND', 'The path has a malformed %-escape.', 404);
+  return undefined;
+}
+
 /** Maps errors thrown by body-parser (they carry `type` and `status`) onto the contract's codes. */
 function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
   switch (err.type) {
@@ -40,7 +46,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : fromBodyParser(err ?? {});
+    const known = err instanceof AppError ? err : fromExpress(err) ?? fromBodyParser(err ?? {});
     const appError = known ?? new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', 500);
     if (!known) {
       logger.error({ err, reqId: req.id }, 'unhandled error');

@@ -4,11 +4,13 @@
 //   x-storefront-identity: v1.<subject>.<expiresAtMs>.<signature>
 //
 // The signature covers the subject, the expiry, the method and the path, so a captured header is good
-// for one route for at most HANDOFF_TTL_MS.
+// for one route for at most HANDOFF_TTL_MS (give or take CLOCK_SKEW_MS between the two hosts' clocks).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const IDENTITY_HEADER = 'x-storefront-identity';
 export const HANDOFF_TTL_MS = 30_000;
+// Gateway and service may run on hosts whose clocks differ a little.
+const CLOCK_SKEW_MS = 5_000;
 const SUBJECT = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Derives a purpose-bound key so the hand-off never signs with the same key that hashes Redis keys. */
@@ -43,7 +45,7 @@ export function createIdentityHandoff(secret: string, ttlMs = HANDOFF_TTL_MS) {
       const [, subject, expiresAtText, signature] = parts;
       if (!SUBJECT.test(subject) || !/^\d{1,16}$/.test(expiresAtText)) return undefined;
       const expiresAt = Number(expiresAtText);
-      if (expiresAt < now || expiresAt > now + ttlMs) return undefined;
+      if (expiresAt < now - CLOCK_SKEW_MS || expiresAt > now + ttlMs + CLOCK_SKEW_MS) return undefined;
       const expected = Buffer.from(sign(key, `v1.${subject}.${expiresAtText}.${request.method} ${request.url}`));
       const given = Buffer.from(signature);
       return given.length === expected.length && timingSafeEqual(given, expected) ? subject : undefined;

@@ -14,6 +14,24 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   // so a proxy never writes to a socket this server has just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A request Node's parser refuses (a control character in a header, say) never reaches Express:
+  // answer it in the contract's shape all the same.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      error: tooLarge
+        ? { code: 'PAYLOAD_TOO_LARGE', message: 'The request headers are too large.' }
+        : { code: 'INVALID_BODY', message: 'The request is not valid HTTP.' },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '413 Payload Too Large' : '400 Bad Request'}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   return server;
 }
 

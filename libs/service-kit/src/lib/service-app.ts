@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './error-middleware';
 import { errors } from './errors';
+import { jsonBody } from './json-body';
 import { requestLogger } from './logger';
 
 export interface ServiceAppOptions {
@@ -15,9 +16,14 @@ export interface ServiceAppOptions {
   checkReady: () => Promise<unknown>;
   /** Mounts the service's own routes. */
   routes: (app: Express) => void;
+  /**
+   * Checks and parses a JSON body on every route (415, 413, 400 before any route runs). Off for the
+   * gateway, which streams bodies through to the services untouched.
+   */
+  parseJsonBodies?: boolean;
 }
 
-export function createServiceApp({ name, logger, checkReady, routes }: ServiceAppOptions): Express {
+export function createServiceApp({ name, logger, checkReady, routes, parseJsonBodies = true }: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -28,6 +34,7 @@ export function createServiceApp({ name, logger, checkReady, routes }: ServiceAp
     next();
   });
   app.use(requestLogger(logger));
+  if (parseJsonBodies) app.use(jsonBody());
 
   app.route('/healthz').get((_req, res) => {
     res.json({ status: 'ok' });

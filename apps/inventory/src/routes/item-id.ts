@@ -1,0 +1,15 @@
+// Item ids in paths: malformed (a bad %-escape included) or not in the catalog is 404 ITEM_NOT_FOUND.
+import type { ErrorRequestHandler } from 'express';
+import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
+import { errors } from '@storefront/service-kit';
+
+/** The id of a catalog item from a path, or 404 ITEM_NOT_FOUND. */
+export function catalogItemId(id: string): string {
+  if (!ITEM_ID_PATTERN.test(id) || !findItem(id)) throw errors.itemNotFound(id);
+  return id;
+}
+
+/** Express cannot decode an `:id` with a broken %-escape; for these routes that is an unknown item. */
+export const undecodableItemId: ErrorRequestHandler = (err, req, _res, next) => {
+  next(err instanceof URIError ? errors.itemNotFound(req.path.split('/').pop() ?? '') : err);
+};
