@@ -48,8 +48,13 @@ npx nx run e2e:build --outputStyle=static >/dev/null || { fail "build the smoke 
 
 echo "--- docker-compose build"
 build_started=$(date +%s)
-if docker-compose build 2>&1 | grep -E '^(Step|Successfully tagged|ERROR|npm ERR)' | grep -v '^Step' ; then :; fi
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then fail "docker-compose build"; echo "compose: $passed passed, $failed failed"; exit 1; fi
+build_log=$(mktemp)
+if ! docker-compose build >"$build_log" 2>&1; then
+  tail -40 "$build_log"
+  fail "docker-compose build"
+  echo "compose: $passed passed, $failed failed"
+  exit 1
+fi
 echo "images built in $(($(date +%s) - build_started)) s"
 for app in gateway inventory checkout; do
   docker image inspect -f "image $app: {{.Size}}" "${COMPOSE_PROJECT_NAME}_${app}" | awk '{ printf "%s %.0f MB\n", $1" "$2, $3 / 1e6 }'
