@@ -34,11 +34,12 @@ smoke() {
   if node dist/apps/e2e/smoke.js "$BASE" "$@"; then pass "smoke suite ($label)"; else fail "smoke suite ($label)"; fi
 }
 
+show_logs() {
+  echo "--- container logs"
+  docker-compose logs --no-color --tail=80 || true
+}
+
 cleanup() {
-  if [ "$failed" -gt 0 ]; then
-    echo "--- container logs"
-    docker-compose logs --no-color --tail=80 || true
-  fi
   docker-compose down -v --remove-orphans >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -72,7 +73,7 @@ docker-compose up -d --scale inventory=3 --scale checkout=2 >/dev/null 2>&1 || f
 if seconds=$(wait_healthy 7 "$started"); then pass "scaled to 7 containers healthy in ${seconds} s"; else fail "scaled containers healthy"; fi
 # The gateway looks the service names up again every 5 s.
 sleep 5
-smoke "inventory x3, checkout x2" --min-instances inventory=3 --min-instances checkout=1
+smoke "inventory x3, checkout x2" --min-instances inventory=3 --min-instances checkout=2
 
 echo "--- restart Redis"
 token=$(curl -s -X POST "$BASE/session" | sed -E 's/.*"token":"([^"]+)".*/\1/')
@@ -90,6 +91,7 @@ else
   fail "the cart survived a Redis restart (got: $cart)"
 fi
 
+[ "$failed" -gt 0 ] && show_logs
 echo "--- down"
 started=$(date +%s)
 if docker-compose down -v >/dev/null 2>&1; then pass "down -v in $(($(date +%s) - started)) s"; else fail "down -v"; fi

@@ -127,12 +127,22 @@ async function main(): Promise<void> {
   });
   await check('requests are spread over the service instances, and the cart stays one cart', async () => {
     const seen = new Map<string, Set<string>>();
-    for (let i = 0; i < 30; i++) {
-      const answer = await call('POST', '/Cart/Item', { token, body: { id: 'badger-stickers' } });
-      expectStatus(answer, 201);
+    const note = (answer: Answer) => {
       const [service, instance] = (answer.headers.get('x-served-by') ?? 'unknown/unknown').split('/');
       if (!seen.has(service)) seen.set(service, new Set());
       seen.get(service)?.add(instance);
+    };
+    for (let i = 0; i < 30; i++) {
+      const answer = await call('POST', '/Cart/Item', { token, body: { id: 'badger-stickers' } });
+      expectStatus(answer, 201);
+      note(answer);
+    }
+    // Checkouts of an empty cart: answered by checkout, changing nothing.
+    const empty = (await call('POST', '/session')).body.token;
+    for (let i = 0; i < 12; i++) {
+      const answer = await call('PATCH', '/Cart/checkout', { token: empty, body: { payment: { token: 'tok_visa' } } });
+      expectStatus(answer, 400, 'CART_EMPTY');
+      note(answer);
     }
     const cart = await call('GET', '/Cart', { token });
     const stickers = cart.body.cart.find((line: { id: string }) => line.id === 'badger-stickers');
