@@ -42,6 +42,15 @@ describe('createServiceApp', () => {
     expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
   });
 
+  it.each(['/healthz', '/nope', '/teapot', '/bug'])('sends the security headers on %s, errors included', async (path) => {
+    const res = await request(app).get(path);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
   it('sends no X-Powered-By, and names the instance that answered in X-Served-By', async () => {
     const res = await request(app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();

@@ -1,7 +1,8 @@
-// The Express app every service starts from: request log with request id, /healthz and /readyz,
+// The Express app every service starts from: security headers, request log with request id, /healthz and /readyz,
 // then the service's own routes, then the JSON 404 and the error middleware.
 import { hostname } from 'node:os';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './error-middleware';
 import { errors } from './errors';
@@ -27,6 +28,8 @@ export function createServiceApp({ name, logger, checkReady, routes, parseJsonBo
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // Security headers on every response, errors included (they are set before any route runs).
+  app.use(helmet());
   // Which replica answered: shows the load spreading over instances (`--scale`).
   const servedBy = `${name}/${hostname()}`;
   app.use((_req, res, next) => {
