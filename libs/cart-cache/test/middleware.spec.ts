@@ -49,7 +49,7 @@ describe('requireShopper', () => {
   it.each([
     ['no header', undefined],
     ['a raw token', 'some-session-token'],
-    ['a forged signature', `v1.shopper.${Date.now() + 10_000}.AAAA`],
+    ['a forged signature', `v1.shopper.${Date.now() + 10_000}.AAAAAAAAAAAAAAAA.AAAA`],
     ['an expired hand-off', handoff.sign('shopper', { method: 'GET', url: '/whoami' }, Date.now() - 60_000)],
     ['a hand-off made for another path', handoff.sign('shopper', { method: 'GET', url: '/Cart' })],
     ['a hand-off made for another method', handoff.sign('shopper', { method: 'POST', url: '/whoami' })],
@@ -60,6 +60,23 @@ describe('requireShopper', () => {
     const res = await req;
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('a replayed hand-off', () => {
+  it('is refused with 401 once a cart operation has spent it, on every route, at no extra round trip', async () => {
+    const shopper = freshShopper();
+    const read = handoff.sign(shopper, { method: 'GET', url: '/Cart' });
+    expect((await request(appWith()).get('/Cart').set(IDENTITY_HEADER, read)).status).toBe(200);
+    const replayedRead = await request(appWith()).get('/Cart').set(IDENTITY_HEADER, read);
+    expect(replayedRead.status).toBe(401);
+    expect(replayedRead.body.error.message).toMatch(/already used/);
+
+    const add = handoff.sign(shopper, { method: 'POST', url: '/Cart/Item' });
+    expect((await request(appWith()).post('/Cart/Item').set(IDENTITY_HEADER, add)).status).toBe(201);
+    expect((await request(appWith()).post('/Cart/Item').set(IDENTITY_HEADER, add)).status).toBe(401);
+    // The replay changed nothing.
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 });
 

@@ -3,6 +3,7 @@
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
   CartLimitError,
   CheckoutInProgressError,
@@ -17,6 +18,12 @@ export interface CartLine {
   id: string;
   quantity: number;
 }
+
+/**
+ * Whose cart: the user token alone, or with the nonce of the gateway hand-off that vouched for it,
+ * which the operation then spends (a replayed hand-off is refused with 401 in the same step).
+ */
+export type Shopper = string | { userToken: string; handoffNonce?: string };
 
 export interface CartLimits {
   /** Most units of one item in a cart line. */
@@ -79,13 +86,14 @@ export interface SettleOptions {
 }
 
 const SCRIPTS = {
-  storefrontCartRead: { lua: READ_CART, numberOfKeys: 3 },
-  storefrontCartAdd: { lua: ADD_ITEM, numberOfKeys: 3 },
-  storefrontCartSet: { lua: SET_ITEM, numberOfKeys: 3 },
-  storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 3 },
-  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 4 },
-  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 4 },
-  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 1 },
+  // Each script's last key is the hand-off nonce (see scripts.ts).
+  storefrontCartRead: { lua: READ_CART, numberOfKeys: 4 },
+  storefrontCartAdd: { lua: ADD_ITEM, numberOfKeys: 4 },
+  storefrontCartSet: { lua: SET_ITEM, numberOfKeys: 4 },
+  storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 4 },
+  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 5 },
+  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 5 },
+  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 2 },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -153,17 +161,34 @@ export function createCartCache(options: CartCacheOptions) {
     recordAnswer: script('storefrontCartRecordAnswer'),
   };
 
-  async function call(runner: ScriptRunner, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  /**
+   * Runs a script for `shopper`: appends the hand-off nonce key and its two arguments, spends the
+   * nonce unless `spendNonce` is false, and turns a REPLAY into 401.
+   */
+  async function call(
+    runner: ScriptRunner,
+    shopper: Shopper,
+    keys: string[],
+    args: (string | number)[],
+    spendNonce = true,
+  ): Promise<unknown[]> {
+    const { userToken, handoffNonce } = typeof shopper === 'string' ? { userToken: shopper, handoffNonce: undefined } : shopper;
+    const nonce = spendNonce ? handoffNonce : undefined;
+    let reply: unknown;
     try {
-      const reply = await runner(...keys, ...args);
-      return Array.isArray(reply) ? reply : [reply];
+      reply = await runner(...keys, keyspace.handoffNonce(userToken, nonce), ...args, nonce ? '1' : '', HANDOFF_NONCE_TTL_MS);
     } catch (err) {
       throw toCartError(err);
     }
+    const replies = Array.isArray(reply) ? reply : [reply];
+    if (replies[0] === 'REPLAY') throw errors.unauthenticated('This identity hand-off was already used.');
+    return replies;
   }
 
-  function shopperKeys(userToken: string): string[] {
-    const keys = keyspace.shopper(userToken);
+  const tokenOf = (shopper: Shopper) => (typeof shopper === 'string' ? shopper : shopper.userToken);
+
+  function shopperKeys(shopper: Shopper): string[] {
+    const keys = keyspace.shopper(tokenOf(shopper));
     return [keys.cart, keys.claim, keys.claimLease];
   }
 
@@ -204,33 +229,33 @@ export function createCartCache(options: CartCacheOptions) {
     ttlSeconds,
 
     /** The shopper's cart; unknown or expired is []. Slides the expiry. */
-    async read(userToken: string): Promise<CartLine[]> {
-      const reply = await call(run.read, shopperKeys(userToken), [ttlMs, limits.maxQuantity]);
+    async read(shopper: Shopper): Promise<CartLine[]> {
+      const reply = await call(run.read, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity]);
       return toLines(reply, 1);
     },
 
     /** Adds `quantity` to the item's line (creating it); refuses the whole change past a limit. */
-    async add(userToken: string, id: string, quantity: number): Promise<CartLine[]> {
+    async add(shopper: Shopper, id: string, quantity: number): Promise<CartLine[]> {
       checkQuantity(quantity, 1);
       // A quantity over the limit can never fit: refuse it without a round trip.
       if (quantity > limits.maxQuantity) return linesOrLimit(['LIMIT', 'quantity'], { id, quantity });
-      const reply = await call(run.add, shopperKeys(userToken), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(run.add, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
       return linesOrLimit(reply, { id, quantity });
     },
 
     /** Sets the item's line to `quantity` (creating it); 0 removes it. */
-    async setQuantity(userToken: string, id: string, quantity: number): Promise<CartLine[]> {
+    async setQuantity(shopper: Shopper, id: string, quantity: number): Promise<CartLine[]> {
       checkQuantity(quantity, 0);
       if (quantity > limits.maxQuantity) {
         throw new CartLimitError(`A cart line holds at most ${limits.maxQuantity} of one item.`);
       }
-      const reply = await call(run.set, shopperKeys(userToken), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(run.set, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
       return linesOrLimit(reply, { id, quantity });
     },
 
     /** Removes the item's line; removing an absent line is not an error. */
-    async remove(userToken: string, id: string): Promise<CartLine[]> {
-      const reply = await call(run.remove, shopperKeys(userToken), [ttlMs, limits.maxQuantity, id]);
+    async remove(shopper: Shopper, id: string): Promise<CartLine[]> {
+      const reply = await call(run.remove, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, id]);
       return toLines(reply, 1);
     },
 
@@ -238,11 +263,12 @@ export function createCartCache(options: CartCacheOptions) {
      * Starts a checkout: takes every line out of the cart under a lease (adds made meanwhile go to a
      * fresh cart), or answers from the Idempotency-Key's record. One round trip.
      */
-    async claim(userToken: string, idempotency?: IdempotencyRequest): Promise<ClaimResult> {
+    async claim(shopper: Shopper, idempotency?: IdempotencyRequest): Promise<ClaimResult> {
       const claimId = randomUUID();
       const reply = await call(
         run.claim,
-        [...shopperKeys(userToken), keyspace.idempotency(userToken, idempotency?.key ?? '')],
+        shopper,
+        [...shopperKeys(shopper), keyspace.idempotency(tokenOf(shopper), idempotency?.key ?? '')],
         [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs],
       );
       switch (reply[0]) {
@@ -262,13 +288,14 @@ export function createCartCache(options: CartCacheOptions) {
      * that failed validation), unless the key already has an answer: then that one is returned to replay.
      */
     async recordAnswer(
-      userToken: string,
+      shopper: Shopper,
       idempotency: IdempotencyRequest,
       response: StoredResponse,
     ): Promise<{ kind: 'stored' } | { kind: 'replay'; response: StoredResponse }> {
       const reply = await call(
         run.recordAnswer,
-        [keyspace.idempotency(userToken, idempotency.key)],
+        shopper,
+        [keyspace.idempotency(tokenOf(shopper), idempotency.key)],
         [idempotency.fingerprint, response.status, response.body, recordTtlMs],
       );
       return reply[0] === 'STORED' ? { kind: 'stored' } : { kind: 'replay', response: storedAnswer(reply) };
@@ -279,11 +306,12 @@ export function createCartCache(options: CartCacheOptions) {
      * answer for the Idempotency-Key (or frees the key). One round trip. Resolves false when the claim
      * was no longer this checkout's (its lease ran out and the lines went back to the cart).
      */
-    async settle(userToken: string, settle: SettleOptions): Promise<boolean> {
+    async settle(shopper: Shopper, settle: SettleOptions): Promise<boolean> {
       const idempotency = settle.idempotency;
       const reply = await call(
         run.settle,
-        [...shopperKeys(userToken), keyspace.idempotency(userToken, idempotency?.key ?? '')],
+        shopper,
+        [...shopperKeys(shopper), keyspace.idempotency(tokenOf(shopper), idempotency?.key ?? '')],
         [
           ttlMs,
           limits.maxQuantity,
@@ -294,6 +322,8 @@ export function createCartCache(options: CartCacheOptions) {
           idempotency?.response?.body ?? '',
           recordTtlMs,
         ],
+        // The request already spent its hand-off on claim().
+        false,
       );
       return reply[0] === 1;
     },

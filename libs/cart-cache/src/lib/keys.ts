@@ -26,6 +26,10 @@ export function createKeyspace(prefix: string, secret: string) {
         claimLease: `${prefix}claim-lease:{${tag}}`,
       };
     },
+    /** A used hand-off nonce (or a placeholder in the same slot when there is none to check). */
+    handoffNonce(userToken: string, nonce: string | undefined): string {
+      return `${prefix}handoff:{${shopperTag(userToken)}}:${nonce ?? '-'}`;
+    },
     /** Idempotency records are scoped per shopper; the client's key is hashed to bound its length. */
     idempotency(userToken: string, idempotencyKey: string): string {
       const keyHash = createHash('sha256').update(idempotencyKey).digest('base64url');

@@ -3,7 +3,7 @@
 // their own script returns, so they need no read first).
 import type { RequestHandler } from 'express';
 import { IDENTITY_HEADER, errors, type IdentityHandoff } from '@storefront/service-kit';
-import type { CartCache, CartLine } from './cart-cache';
+import type { CartCache, CartLine, Shopper } from './cart-cache';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -11,6 +11,8 @@ declare global {
     interface Request {
       /** The shopper, as the gateway vouched for it: an opaque id, never the session token itself. */
       userToken?: string;
+      /** The hand-off's single-use nonce, spent by the first cart operation of the request. */
+      handoffNonce?: string;
       /** The shopper's cart, on routes behind loadCart(). */
       cart?: CartLine[];
     }
@@ -20,12 +22,13 @@ declare global {
 /** Sets req.userToken from a genuine, unexpired hand-off made for this request; anything else is 401. */
 export function requireShopper(handoff: IdentityHandoff): RequestHandler {
   return (req, _res, next) => {
-    const subject = handoff.verify(req.get(IDENTITY_HEADER), { method: req.method, url: req.originalUrl });
-    if (subject === undefined) {
+    const verified = handoff.verify(req.get(IDENTITY_HEADER), { method: req.method, url: req.originalUrl });
+    if (verified === undefined) {
       next(errors.unauthenticated());
       return;
     }
-    req.userToken = subject;
+    req.userToken = verified.subject;
+    req.handoffNonce = verified.nonce;
     next();
   };
 }
@@ -37,13 +40,17 @@ export function loadCart(cache: CartCache): RequestHandler {
       next(errors.unauthenticated());
       return;
     }
-    req.cart = await cache.read(req.userToken);
+    req.cart = await cache.read(shopperOf(req));
     next();
   };
 }
 
-/** The shopper of a request behind requireShopper(). */
-export function shopperOf(req: { userToken?: string }): string {
+/**
+ * The shopper of a request behind requireShopper(), with its hand-off nonce: the first cart operation
+ * spends it, so a replay of the same hand-off is refused. Later operations of the same request (the
+ * settle after a claim) do not spend it again.
+ */
+export function shopperOf(req: { userToken?: string; handoffNonce?: string }): Shopper {
   if (req.userToken === undefined) throw errors.unauthenticated();
-  return req.userToken;
+  return { userToken: req.userToken, handoffNonce: req.handoffNonce };
 }

@@ -2,12 +2,22 @@
 // its limit checks and the sliding expiry are one step and one round trip: no read-modify-write race.
 //
 // Every script takes the shopper's keys as KEYS[1] cart, KEYS[2] claim, KEYS[3] claim lease (and
-// KEYS[4] the idempotency record for checkout), all in one hash slot.
+// KEYS[4] the idempotency record for checkout), all in one hash slot. The LAST key is always the
+// gateway hand-off's nonce, and the last two ARGV say whether to check it and for how long to keep it:
+// a replayed hand-off is refused (REPLAY) in the same atomic step, at no extra round trip.
 // Replies are flat arrays: a status word, then either cart lines (id, quantity, id, quantity, ...) or details.
 
 // Shared by every script: put back the lines of a checkout whose lease ran out (the process died
 // midway), capped at the line limit, so claimed lines are never lost.
-const PRELUDE = `
+const HANDOFF_CHECK = `
+local function handoff_is_fresh()
+  if ARGV[#ARGV - 1] == '' then return true end
+  return redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[#ARGV]) ~= false
+end
+if not handoff_is_fresh() then return {'REPLAY'} end
+`;
+
+const PRELUDE = `${HANDOFF_CHECK}
 local cart, claim, lease = KEYS[1], KEYS[2], KEYS[3]
 
 -- Every key expires: a cart that the merge creates gets its TTL here, even if the script then refuses
@@ -157,7 +167,7 @@ return owned
  * ARGV: fingerprint, status, body, recordTtlMs.
  * Reply: STORED | IDEM_RUNNING, pttl | IDEM_REUSED | IDEM_REPLAY, status, body
  */
-export const RECORD_ANSWER = `
+export const RECORD_ANSWER = `${HANDOFF_CHECK}
 local record, fingerprint = KEYS[1], ARGV[1]
 ${IDEMPOTENCY_CHECK}
 redis.call('HSET', record, 'state', 'done', 'fingerprint', fingerprint, 'status', ARGV[2], 'body', ARGV[3])
