@@ -34,8 +34,8 @@ export function createApp(deps: GatewayDeps): Express {
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {
-      app.route('/session').post(jsonBody(), async (_req, res) => {
-        const token = await sessions.create();
+      app.route('/session').post(jsonBody(), async (req, res) => {
+        const token = await sessions.create(req.socket.remoteAddress ?? 'unknown');
         setSessionCookie(res, token, cookie);
         res.status(201).json({ token });
       }).all(methodNotAllowed('POST'));

@@ -7,6 +7,8 @@ const gatewayEnv = z.object({
   INVENTORY_URL: envVar.url('http://127.0.0.1:3001', ['http:']),
   CHECKOUT_URL: envVar.url('http://127.0.0.1:3002', ['http:']),
   SESSION_TTL_SECONDS: envVar.int(30 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),
+  // Per session on cart routes, per client address on POST /session; 0 turns rate limiting off.
+  RATE_LIMIT_PER_MINUTE: envVar.int(6_000, 0, 10_000_000),
   // How long the gateway waits for a service before answering 503 SERVICE_UNAVAILABLE.
   UPSTREAM_TIMEOUT_MS: envVar.int(5_000, 100, 60_000),
 });

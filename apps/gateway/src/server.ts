@@ -24,7 +24,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
   });
   const agent = createUpstreamAgent();
   const app = createApp({
-    sessions: createSessionStore({ redis, secret, prefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.SESSION_TTL_SECONDS }),
+    sessions: createSessionStore({
+      redis,
+      secret,
+      prefix: config.REDIS_KEY_PREFIX,
+      ttlSeconds: config.SESSION_TTL_SECONDS,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    }),
     handoff: createIdentityHandoff(secret),
     logger,
     checkReady: () => pingRedis(redis),

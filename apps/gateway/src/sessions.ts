@@ -1,49 +1,107 @@
 // Sessions, the stub for authentication: POST /session issues an opaque token; Redis keeps only a
 // keyed hash of it, which is also the shopper id handed to the services (never the token itself).
+// Rate limiting shares the same Redis and the same round trip: checking a session also counts the
+// request against the shopper's budget for the current minute, in one script.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CartUnavailableError } from '@storefront/cart-cache';
-import { deriveKey } from '@storefront/service-kit';
+import { toCartError } from '@storefront/cart-cache';
+import { deriveKey, errors } from '@storefront/service-kit';
 
 // 32 random bytes in base64url: 256 bits, 43 URL-safe characters.
 const TOKEN_BYTES = 32;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const WINDOW_MS = 60_000;
+
+// KEYS[1] the session, KEYS[2] its request counter for this minute (same hash slot).
+// ARGV: session TTL in seconds, requests allowed per minute (0: no limit), window length in ms.
+const VERIFY_AND_COUNT = `
+if not redis.call('GETEX', KEYS[1], 'EX', ARGV[1]) then return {'NO_SESSION'} end
+if ARGV[2] == '0' then return {'OK'} end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+if count > tonumber(ARGV[2]) then return {'LIMITED', redis.call('PTTL', KEYS[2])} end
+return {'OK'}
+`;
+
+// KEYS[1] a request counter for this minute. ARGV: requests allowed, window length in ms.
+const COUNT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if count > tonumber(ARGV[1]) then return {'LIMITED', redis.call('PTTL', KEYS[1])} end
+return {'OK'}
+`;
+
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 export interface SessionStoreOptions {
   redis: Redis;
   secret: string;
   prefix: string;
   ttlSeconds: number;
+  /** Requests per minute per session on cart routes, and sessions per minute per address; 0 turns it off. */
+  rateLimitPerMinute: number;
 }
 
-export function createSessionStore({ redis, secret, prefix, ttlSeconds }: SessionStoreOptions) {
+export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimitPerMinute }: SessionStoreOptions) {
   const idKey = deriveKey(secret, 'session-id');
+  const addressKey = deriveKey(secret, 'client-address');
   const shopperIdOf = (token: string) => createHmac('sha256', idKey).update(token).digest('base64url').slice(0, 32);
-  const keyOf = (shopperId: string) => `${prefix}session:${shopperId}`;
+  // Fixed one-minute windows, named by their number so every gateway replica counts in the same key.
+  const windowOf = (now: number) => Math.floor(now / WINDOW_MS);
+  const windowLeftMs = (now: number) => WINDOW_MS - (now % WINDOW_MS);
+
+  redis.defineCommand('storefrontSessionVerify', { lua: VERIFY_AND_COUNT, numberOfKeys: 2 });
+  redis.defineCommand('storefrontRateCount', { lua: COUNT, numberOfKeys: 1 });
+  const scripts = redis as unknown as Record<'storefrontSessionVerify' | 'storefrontRateCount', ScriptRunner>;
 
   const redisCall = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (err) {
-      throw new CartUnavailableError(err);
+      throw toCartError(err);
     }
+  };
+  const limitedOrOk = (reply: unknown) => {
+    const [status, pttl] = reply as [string, number?];
+    if (status === 'LIMITED') throw errors.rateLimited(Math.max(1, Math.ceil(Number(pttl) / 1000)));
+    return status;
   };
 
   return {
     ttlSeconds,
-    /** Issues a new token; the session expires after ttlSeconds without use. */
-    async create(): Promise<string> {
+    /** Issues a new token (at most rateLimitPerMinute per client address); the session expires after ttlSeconds without use. */
+    async create(clientAddress: string): Promise<string> {
+      const now = Date.now();
+      if (rateLimitPerMinute > 0) {
+        // The address is hashed like everything else we key on: no client data in key names.
+        const address = createHmac('sha256', addressKey).update(clientAddress).digest('base64url').slice(0, 22);
+        const counter = `${prefix}ratelimit:{address:${address}}:${windowOf(now)}`;
+        limitedOrOk(await redisCall(() => scripts.storefrontRateCount.call(redis, counter, rateLimitPerMinute, windowLeftMs(now))));
+      }
       const token = randomBytes(TOKEN_BYTES).toString('base64url');
-      await redisCall(() => redis.set(keyOf(shopperIdOf(token)), Date.now(), 'EX', ttlSeconds, 'NX'));
+      await redisCall(() => redis.set(`${prefix}session:{${shopperIdOf(token)}}`, now, 'EX', ttlSeconds, 'NX'));
       return token;
     },
-    /** The shopper id of a token this gateway issued and that has not expired; slides the expiry. */
+    /**
+     * The shopper id of a token this gateway issued and that has not expired, sliding its expiry and
+     * counting the request against the shopper's rate limit (429 past it). One round trip.
+     */
     async verify(token: string): Promise<string | undefined> {
       // A token of another shape was never issued: no need to ask Redis.
       if (!TOKEN_SHAPE.test(token)) return undefined;
+      const now = Date.now();
       const shopperId = shopperIdOf(token);
-      const found = await redisCall(() => redis.getex(keyOf(shopperId), 'EX', ttlSeconds));
-      return found === null ? undefined : shopperId;
+      const reply = await redisCall(() =>
+        scripts.storefrontSessionVerify.call(
+          redis,
+          `${prefix}session:{${shopperId}}`,
+          `${prefix}ratelimit:{${shopperId}}:${windowOf(now)}`,
+          ttlSeconds,
+          rateLimitPerMinute,
+          windowLeftMs(now),
+        ),
+      );
+      return limitedOrOk(reply) === 'OK' ? shopperId : undefined;
     },
   };
 }

@@ -54,7 +54,7 @@ let app: Express;
 
 function gateway(overrides: Partial<GatewayDeps> = {}): Express {
   return createApp({
-    sessions: createSessionStore({ redis, secret: TEST_SECRET, prefix, ttlSeconds: 3600 }),
+    sessions: createSessionStore({ redis, secret: TEST_SECRET, prefix, ttlSeconds: 3600, rateLimitPerMinute: 0 }),
     handoff,
     logger: createLogger({ name: 'gateway', level: 'silent' }),
     checkReady: () => pingRedis(redis),
@@ -113,7 +113,7 @@ describe('POST /session', () => {
 
   it('keeps in Redis only a keyed hash of the token, expiring after the session TTL, slid on use', async () => {
     const ownPrefix = uniquePrefix('gateway-session');
-    const own = gateway({ sessions: createSessionStore({ redis, secret: TEST_SECRET, prefix: ownPrefix, ttlSeconds: 3600 }) });
+    const own = gateway({ sessions: createSessionStore({ redis, secret: TEST_SECRET, prefix: ownPrefix, ttlSeconds: 3600, rateLimitPerMinute: 0 }) });
     const token = (await request(own).post('/session')).body.token;
     const keys = await inspect.keys(`${ownPrefix}*`);
     expect(keys).toHaveLength(1);

@@ -29,6 +29,10 @@ export const errors = {
     new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`, 413),
   unsupportedMediaType: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with Content-Type: application/json.', 415),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError('RATE_LIMITED', 'Too many requests; slow down and try again shortly.', 429, {
+      'Retry-After': String(retryAfterSeconds),
+    }),
   serviceUnavailable: (message = 'A service behind the gateway is unavailable; try again shortly.', retryAfterSeconds = 1) =>
     new AppError('SERVICE_UNAVAILABLE', message, 503, { 'Retry-After': String(retryAfterSeconds) }),
   cartUnavailable: (retryAfterSeconds = 1) =>
