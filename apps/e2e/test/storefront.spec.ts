@@ -160,7 +160,7 @@ it('a restarted gateway keeps serving the same sessions and carts', async () => 
   expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-tote', quantity: 1 }] });
 });
 
-it('every error through the gateway is JSON in the contract shape, unknown routes included', async () => {
+it('every error through the gateway is JSON in the contract shape with security headers, unknown routes included', async () => {
   const token = await newSession(store.gatewayUrl);
   for (const [method, path, body, status, code] of [
     ['GET', '/nowhere', undefined, 404, 'NOT_FOUND'],
@@ -175,5 +175,9 @@ it('every error through the gateway is JSON in the contract shape, unknown route
     const answer = await call(store.gatewayUrl, method, path, { token, body });
     expect({ path, status: answer.status, code: answer.body?.error?.code }).toEqual({ path, status, code });
     expect(answer.headers.get('x-request-id')).toBeTruthy();
+    // Security headers on errors too, whether the gateway or a service answered, and no X-Powered-By.
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('content-security-policy')).toBeTruthy();
+    expect(answer.headers.get('x-powered-by')).toBeNull();
   }
 });
