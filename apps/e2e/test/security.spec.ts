@@ -6,8 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, startControllableRedis, type RedisProcess } from '@storefront/cart-cache/testing';
-import { call, newSession, startStorefrontProcesses, type Answer, type StorefrontProcesses } from './storefront-harness';
+import { TEST_SECRET, freePort, startControllableRedis, type RedisProcess } from '@storefront/cart-cache/testing';
+import { call, newSession, type Answer } from '../support/http';
+import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
+
+// Request lines are logged at info: the leak check reads them all.
+const LOG_INFO = { gateway: 'info', inventory: 'info', checkout: 'info' };
+const outputOf = (store: StorefrontProcesses) => store.all().map((service) => service.output()).join('\n');
 
 const PREFIX = 'secure-shop:';
 // Least privilege: the storefront's keys only, and only the commands it sends (directly, or from its
@@ -54,8 +59,10 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
     ]);
     admin = new Redis(redis.port, '127.0.0.1', { username: 'admin', password: 'admin-password' });
     store = await startStorefrontProcesses({
-      REDIS_URL: `redis://storefront:storefront-password@127.0.0.1:${redis.port}`,
-      REDIS_KEY_PREFIX: PREFIX,
+      redisUrl: `redis://storefront:storefront-password@127.0.0.1:${redis.port}`,
+      secret: TEST_SECRET,
+      prefix: PREFIX,
+      logLevels: LOG_INFO,
     });
   });
   afterAll(async () => {
@@ -65,7 +72,7 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
   });
 
   it('serves every route, and no raw token appears in any key, value, log line or error body', async () => {
-    const { token, answers } = await walk(store.gatewayUrl);
+    const { token, answers } = await walk(store.gateway.url);
 
     const keys = await admin.keys('*');
     expect(keys.length).toBeGreaterThan(0);
@@ -77,8 +84,8 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
       expect(value).not.toContain(token);
     }
     // Logs carry request lines at info level: check them all.
-    expect(store.output()).toContain('"msg":"request"');
-    expect(store.output()).not.toContain(token);
+    expect(outputOf(store)).toContain('"msg":"request"');
+    expect(outputOf(store)).not.toContain(token);
     for (const answer of answers.filter((a) => a.status >= 400)) {
       expect(JSON.stringify(answer.body)).not.toContain(token);
       expect(answer.body.error.code).toEqual(expect.any(String));
@@ -97,17 +104,20 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
   });
 
   it('with a wrong password: the services run, say 503 on /readyz, and answer 503 CART_UNAVAILABLE', async () => {
-    const wrong = await startStorefrontProcesses(
-      { REDIS_URL: `redis://storefront:wrong-password@127.0.0.1:${redis.port}`, REDIS_KEY_PREFIX: PREFIX },
-      { waitForReady: false },
-    );
+    const wrong = await startStorefrontProcesses({
+      redisUrl: `redis://storefront:wrong-password@127.0.0.1:${redis.port}`,
+      secret: TEST_SECRET,
+      prefix: PREFIX,
+      logLevels: LOG_INFO,
+      waitForReady: false,
+    });
     try {
-      for (const base of [wrong.gatewayUrl, wrong.inventoryUrl, wrong.checkoutUrl]) {
-        expect((await call(base, 'GET', '/readyz')).status).toBe(503);
+      for (const service of wrong.all()) {
+        expect((await call(service.url, 'GET', '/readyz')).status).toBe(503);
       }
-      const session = await call(wrong.gatewayUrl, 'POST', '/session');
+      const session = await call(wrong.gateway.url, 'POST', '/session');
       expect({ status: session.status, code: session.body.error.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
-      expect(wrong.output()).not.toContain('wrong-password');
+      expect(outputOf(wrong)).not.toContain('wrong-password');
     } finally {
       await wrong.stop();
     }
@@ -133,10 +143,11 @@ describe('Redis over TLS (rediss://) with a private certificate authority', () =
       '--tls-ca-cert-file', join(dir, 'ca.pem'), '--tls-auth-clients', 'no',
     ]);
     store = await startStorefrontProcesses({
-      REDIS_URL: `rediss://localhost:${tlsPort}`,
+      redisUrl: `rediss://localhost:${tlsPort}`,
+      secret: TEST_SECRET,
+      prefix: PREFIX,
       // Node's standard way to trust a private CA; no storefront setting needed.
-      NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
-      REDIS_KEY_PREFIX: PREFIX,
+      env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
     });
   });
   afterAll(async () => {
@@ -146,8 +157,8 @@ describe('Redis over TLS (rediss://) with a private certificate authority', () =
   });
 
   it('serves every route over an encrypted connection', async () => {
-    const { answers } = await walk(store.gatewayUrl);
+    const { answers } = await walk(store.gateway.url);
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
-    expect((await call(store.gatewayUrl, 'GET', '/readyz')).status).toBe(200);
+    expect((await call(store.gateway.url, 'GET', '/readyz')).status).toBe(200);
   });
 });

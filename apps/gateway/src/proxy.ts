@@ -55,13 +55,20 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
 
     headers.host = upstream.host;
 
-    // One deadline for the whole wait: name lookup, a free socket, and the answer's headers.
+    // One deadline for the whole wait: name lookup, a free socket, and the answer's headers. Time the
+    // client spends sending its body is the client's, not the service's: if the body is still coming
+    // when the deadline passes, the clock starts again once it is in (the server's requestTimeout
+    // bounds a client that never finishes).
     let forward: http.ClientRequest | undefined;
     let timedOut = false;
-    const deadline = setTimeout(() => {
+    const giveUp = () => {
       timedOut = true;
       forward?.destroy(new Error(`no answer within ${timeoutMs} ms`));
       if (!forward && !res.headersSent) next(errors.serviceUnavailable());
+    };
+    let deadline = setTimeout(function expire() {
+      if (req.complete) giveUp();
+      else req.once('end', () => (deadline = setTimeout(giveUp, timeoutMs)));
     }, timeoutMs);
 
     let address: { hostname: string; port: number };
@@ -93,6 +100,7 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     });
     forward.on('error', (err) => {
       clearTimeout(deadline);
+      if (received > MAX_BODY_BYTES) return; // we cut it off ourselves, and answered 413
       logger.warn({ reqId: req.id, target: upstream.host, address: address.hostname, err: err.message }, 'service unavailable');
       upstream.refresh();
       if (!res.headersSent) {
@@ -105,6 +113,18 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     res.on('close', () => {
       clearTimeout(deadline);
       if (!res.writableFinished) forward?.destroy();
+    });
+    // A chunked body announces no length: count it, and stop it at the limit.
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_BODY_BYTES && !res.headersSent) {
+        clearTimeout(deadline);
+        req.unpipe(forward);
+        forward?.destroy();
+        res.shouldKeepAlive = false;
+        next(errors.payloadTooLarge(MAX_BODY_BYTES));
+      }
     });
     req.pipe(forward);
   };

@@ -21,6 +21,10 @@ const app = createServiceApp({
     routes.get('/teapot', () => {
       throw new AppError('TEAPOT', 'I am a teapot.', 418);
     });
+    routes.get('/slow', async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      res.json({ slow: true });
+    });
     routes.get('/bug', async () => {
       throw new Error('secret internals at line 42');
     });
@@ -103,6 +107,27 @@ describe('createServiceApp', () => {
       expect(JSON.parse(raw.split('\r\n\r\n')[1])).toEqual({ error: { code: 'INVALID_BODY', message: expect.any(String) } });
     } finally {
       await closeServer(server);
+    }
+  });
+
+  it('on stop, finishes a request in flight on a kept-alive connection, closes it, and is gone at once', async () => {
+    const { Agent, get } = await import('node:http');
+    const server = await listen(app, 0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const answer = new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+        get({ host: '127.0.0.1', port: boundPort(server), path: '/slow', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+        }).on('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = Date.now();
+      await closeServer(server);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await answer).toEqual({ status: 200, connection: 'close' });
+    } finally {
+      agent.destroy();
     }
   });
 });

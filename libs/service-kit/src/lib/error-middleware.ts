@@ -20,25 +20,6 @@ function fromExpress(err: unknown): AppError | undefined {
   return undefined;
 }
 
-/** Maps errors thrown by body-parser (they carry `type` and `status`) onto the contract's codes. */
-function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
-  switch (err.type) {
-    case 'entity.too.large':
-      return errors.payloadTooLarge(typeof err.limit === 'number' ? err.limit : 16 * 1024);
-    case 'entity.parse.failed':
-      return errors.invalidBody('The request body is not valid JSON (send an object).');
-    case 'charset.unsupported':
-    case 'encoding.unsupported':
-      return errors.unsupportedMediaType();
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return errors.invalidBody('The request body could not be read.');
-    default:
-      return undefined;
-  }
-}
-
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
@@ -46,7 +27,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : fromExpress(err) ?? fromBodyParser(err ?? {});
+    const known = err instanceof AppError ? err : fromExpress(err);
     const appError = known ?? new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', 500);
     if (!known) {
       logger.error({ err, reqId: req.id }, 'unhandled error');

@@ -1,7 +1,7 @@
 // Starting and stopping a service: listen, then on SIGTERM stop accepting, finish what is in flight,
 // close Redis and exit 0.
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
@@ -14,6 +14,20 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   // so a proxy never writes to a socket this server has just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A client gets 30 s to send a whole request (a 16 KiB body at most); Node's default is 5 minutes.
+  server.requestTimeout = 30_000;
+  // While stopping, a kept-alive connection must not take new requests forever: each response then
+  // says Connection: close, and the connection closes as soon as it is idle.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (!server.listening) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (!server.listening) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  IN_FLIGHT.set(server, inFlight);
   // A request Node's parser refuses (a control character in a header, say) never reaches Express:
   // answer it in the contract's shape all the same.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -27,13 +41,17 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
         ? { code: 'PAYLOAD_TOO_LARGE', message: 'The request headers are too large.' }
         : { code: 'INVALID_BODY', message: 'The request is not valid HTTP.' },
     });
+    // A HEAD request gets the headers only: a body there would corrupt the client's parse.
+    const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(
       `HTTP/1.1 ${tooLarge ? '413 Payload Too Large' : '400 Bad Request'}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead ? '' : body}`,
     );
   });
   return server;
 }
+
+const IN_FLIGHT = new WeakMap<Server, Set<ServerResponse>>();
 
 export function boundPort(server: Server): number {
   const address = server.address();
@@ -45,6 +63,8 @@ export function boundPort(server: Server): number {
 export async function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Requests in flight finish, but their connections are not kept alive for another.
+  for (const res of IN_FLIGHT.get(server) ?? []) if (!res.headersSent) res.shouldKeepAlive = false;
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   timer.unref();

@@ -1,0 +1,163 @@
+// Steady cart traffic through the gateway with autocannon (programmatic API): every connection adds an
+// item (POST /Cart/Item, quantity 1) then reads the cart (GET /Cart), again and again, each time for
+// the next of its own sessions and the next catalog item (so no line reaches CART_MAX_QUANTITY).
+//
+// Every answer is kept as a sample (when it ended, how long it took, status, error code, which
+// session), so a spec can look at the answers given while Redis was down and count, per session, the
+// adds that were acknowledged.
+import autocannon from 'autocannon';
+
+export interface Sample {
+  /** Date.now() when the answer had arrived. */
+  end: number;
+  /** Date.now() when the request was sent (end - ms). */
+  start: number;
+  /** Time to the whole answer, as autocannon measured it. */
+  ms: number;
+  status: number;
+  /** error.code of a JSON error body. */
+  code?: string;
+  /** The Retry-After header, when there is one. */
+  retryAfter?: string;
+  kind: 'add' | 'read';
+  token: string;
+}
+
+export interface CartLoadOptions {
+  gatewayUrl: string;
+  tokens: string[];
+  itemIds: string[];
+  connections: number;
+  durationSec: number;
+  /** Requests per second over all connections (autocannon overallRate); unset: as fast as answered. */
+  overallRate?: number;
+  /** A request without an answer after this long is counted as a timeout (autocannon `timeout`). */
+  timeoutSec?: number;
+}
+
+export interface CartLoadResult {
+  samples: Sample[];
+  /** Connection errors and timeouts: requests that got no HTTP answer at all. */
+  errors: number;
+  timeouts: number;
+  result: autocannon.Result;
+}
+
+export interface RunningLoad {
+  startedAt: number;
+  done: Promise<CartLoadResult>;
+}
+
+function errorCodeOf(body: string | Buffer | undefined): string | undefined {
+  try {
+    return JSON.parse(String(body))?.error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startCartLoad(options: CartLoadOptions): RunningLoad {
+  const samples: Sample[] = [];
+  let clientIndex = 0;
+
+  const setupClient = (client: autocannon.Client) => {
+    const index = clientIndex++;
+    // This connection's own sessions: connection i takes sessions i, i + connections, ...
+    const mine = options.tokens.filter((_, j) => j % options.connections === index % options.connections);
+    const tokens = mine.length > 0 ? mine : [options.tokens[index % options.tokens.length]];
+    let turn = index; // staggers the items, so connections do not all add the same one
+    // The answer's status and body arrive in onResponse, its duration in the client's 'response'
+    // event right after: one request at a time per connection (no pipelining), so they pair up.
+    let pending: Omit<Sample, 'end' | 'start' | 'ms'> | undefined;
+    type Context = { token?: string };
+    const onResponse = (kind: 'add' | 'read') => (status: number, body: string, context: object, headers?: Record<string, unknown>) => {
+      const retryAfter = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+      pending = {
+        status,
+        code: status >= 400 ? errorCodeOf(body) : undefined,
+        retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+        kind,
+        token: (context as Context).token ?? '',
+      };
+    };
+    client.setRequests([
+      {
+        method: 'POST',
+        path: '/Cart/Item',
+        setupRequest: (request, context) => {
+          turn += 1;
+          const token = tokens[turn % tokens.length];
+          (context as Context).token = token;
+          return {
+            ...request,
+            method: 'POST',
+            path: '/Cart/Item',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ id: options.itemIds[turn % options.itemIds.length] }),
+          };
+        },
+        onResponse: onResponse('add'),
+      },
+      {
+        method: 'GET',
+        path: '/Cart',
+        setupRequest: (request, context) => ({
+          ...request,
+          method: 'GET',
+          path: '/Cart',
+          headers: { authorization: `Bearer ${(context as Context).token}` },
+          body: undefined,
+        }),
+        onResponse: onResponse('read'),
+      },
+    ]);
+    client.on('response', (status: number, _bytes: number, responseTime: number) => {
+      const end = Date.now();
+      const ms = Math.round(responseTime);
+      const answer = pending ?? { status, kind: 'read' as const, token: '' };
+      pending = undefined;
+      samples.push({ ...answer, end, start: end - ms, ms });
+    });
+  };
+
+  const startedAt = Date.now();
+  const done = new Promise<CartLoadResult>((resolve, reject) => {
+    let timeouts = 0;
+    let errors = 0;
+    const instance = autocannon(
+      {
+        url: options.gatewayUrl,
+        connections: options.connections,
+        duration: options.durationSec,
+        overallRate: options.overallRate,
+        timeout: options.timeoutSec ?? 5,
+        setupClient,
+        // Every answer's latency counts, the 503s included: the 1 s bound is about every answer.
+        excludeErrorStats: false,
+      },
+      (err: unknown, result: autocannon.Result) => {
+        if (err) reject(err);
+        else resolve({ samples, errors, timeouts, result });
+      },
+    );
+    instance.on('reqError', (err: Error) => {
+      errors += 1;
+      if (/timed out/.test(err.message)) timeouts += 1;
+    });
+  });
+  return { startedAt, done };
+}
+
+/**
+ * The answers slower than `limitMs`, with when they were sent (seconds from `origin`, e.g. the fault):
+ * tells a fault's effect from a machine that was busy with something else at some other moment.
+ */
+export function describeSlow(samples: Sample[], limitMs: number, origin: number, originName: string): string {
+  const slow = samples.filter((s) => s.ms > limitMs).sort((a, b) => b.ms - a.ms);
+  if (slow.length === 0) return `over ${limitMs} ms: 0`;
+  const shown = slow
+    .slice(0, 5)
+    .map((s) => `${s.kind} ${s.status} ${s.ms} ms sent at ${((s.start - origin) / 1000).toFixed(2)} s from ${originName}`)
+    .join(', ');
+  return `over ${limitMs} ms: ${slow.length} (slowest: ${shown})`;
+}
