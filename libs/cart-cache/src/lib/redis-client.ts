@@ -27,6 +27,9 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     // up for as long as Redis stays frozen; while it reconnects, requests fail at once.
     socketTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 1_000,
+    // Commands issued in the same tick by concurrent requests share one socket write; each request
+    // still makes exactly one round trip, with fewer system calls under load.
+    enableAutoPipelining: true,
     // Reconnect forever with backoff capped at 1 s, so service resumes within seconds of Redis returning.
     retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
   });
