@@ -1,5 +1,5 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
-import { closeRedis, createRedisClient, pingRedis } from '@storefront/cart-cache';
+import { STARTUP_REDIS_WAIT_MS, closeRedis, createRedisClient, pingRedis, waitUntilReady } from '@storefront/cart-cache';
 import {
   boundPort,
   closeServer,
@@ -22,6 +22,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     name: 'gateway',
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
   });
+  // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
+  await waitUntilReady(redis, STARTUP_REDIS_WAIT_MS).catch(() => undefined);
   const agent = createUpstreamAgent();
   const app = createApp({
     sessions: createSessionStore({

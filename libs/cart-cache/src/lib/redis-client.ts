@@ -13,6 +13,8 @@ export interface RedisClientOptions {
 }
 
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** How long a starting service waits for Redis before it listens anyway. */
+export const STARTUP_REDIS_WAIT_MS = 2_000;
 
 export function createRedisClient(url: string, options: RedisClientOptions): Redis {
   const redis = new Redis(url, {
