@@ -11,7 +11,7 @@ import {
   IdempotencyKeyReusedError,
   toCartError,
 } from './errors';
-import { createKeyspace } from './keys';
+import { createKeyspace, type ShopperKeys } from './keys';
 import { ADD_ITEM, CLAIM_CART, READ_CART, RECORD_ANSWER, REMOVE_ITEM, SET_ITEM, SETTLE_CHECKOUT } from './scripts';
 
 export interface CartLine {
@@ -168,15 +168,16 @@ export function createCartCache(options: CartCacheOptions) {
   async function call(
     runner: ScriptRunner,
     shopper: Shopper,
-    keys: string[],
+    keysOf: (keys: ShopperKeys) => string[],
     args: (string | number)[],
     spendNonce = true,
   ): Promise<unknown[]> {
     const { userToken, handoffNonce } = typeof shopper === 'string' ? { userToken: shopper, handoffNonce: undefined } : shopper;
     const nonce = spendNonce ? handoffNonce : undefined;
+    const keys = keyspace.shopper(userToken);
     let reply: unknown;
     try {
-      reply = await runner(...keys, keyspace.handoffNonce(userToken, nonce), ...args, nonce ? '1' : '', HANDOFF_NONCE_TTL_MS);
+      reply = await runner(...keysOf(keys), keys.handoffNonce(nonce), ...args, nonce ? '1' : '', HANDOFF_NONCE_TTL_MS);
     } catch (err) {
       throw toCartError(err);
     }
@@ -185,12 +186,7 @@ export function createCartCache(options: CartCacheOptions) {
     return replies;
   }
 
-  const tokenOf = (shopper: Shopper) => (typeof shopper === 'string' ? shopper : shopper.userToken);
-
-  function shopperKeys(shopper: Shopper): string[] {
-    const keys = keyspace.shopper(tokenOf(shopper));
-    return [keys.cart, keys.claim, keys.claimLease];
-  }
+  const cartKeys = (keys: ShopperKeys) => [keys.cart, keys.claim, keys.claimLease];
 
   function linesOrLimit(reply: unknown[], attempted: { id: string; quantity: number }): CartLine[] {
     if (reply[0] === 'OK') return toLines(reply, 1);
@@ -230,7 +226,7 @@ export function createCartCache(options: CartCacheOptions) {
 
     /** The shopper's cart; unknown or expired is []. Slides the expiry. */
     async read(shopper: Shopper): Promise<CartLine[]> {
-      const reply = await call(run.read, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity]);
+      const reply = await call(run.read, shopper, cartKeys, [ttlMs, limits.maxQuantity]);
       return toLines(reply, 1);
     },
 
@@ -239,7 +235,7 @@ export function createCartCache(options: CartCacheOptions) {
       checkQuantity(quantity, 1);
       // A quantity over the limit can never fit: refuse it without a round trip.
       if (quantity > limits.maxQuantity) return linesOrLimit(['LIMIT', 'quantity'], { id, quantity });
-      const reply = await call(run.add, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(run.add, shopper, cartKeys, [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
       return linesOrLimit(reply, { id, quantity });
     },
 
@@ -249,13 +245,13 @@ export function createCartCache(options: CartCacheOptions) {
       if (quantity > limits.maxQuantity) {
         throw new CartLimitError(`A cart line holds at most ${limits.maxQuantity} of one item.`);
       }
-      const reply = await call(run.set, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(run.set, shopper, cartKeys, [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
       return linesOrLimit(reply, { id, quantity });
     },
 
     /** Removes the item's line; removing an absent line is not an error. */
     async remove(shopper: Shopper, id: string): Promise<CartLine[]> {
-      const reply = await call(run.remove, shopper, shopperKeys(shopper), [ttlMs, limits.maxQuantity, id]);
+      const reply = await call(run.remove, shopper, cartKeys, [ttlMs, limits.maxQuantity, id]);
       return toLines(reply, 1);
     },
 
@@ -268,7 +264,7 @@ export function createCartCache(options: CartCacheOptions) {
       const reply = await call(
         run.claim,
         shopper,
-        [...shopperKeys(shopper), keyspace.idempotency(tokenOf(shopper), idempotency?.key ?? '')],
+        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? '')],
         [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs],
       );
       switch (reply[0]) {
@@ -295,7 +291,7 @@ export function createCartCache(options: CartCacheOptions) {
       const reply = await call(
         run.recordAnswer,
         shopper,
-        [keyspace.idempotency(tokenOf(shopper), idempotency.key)],
+        (keys) => [keys.idempotency(idempotency.key)],
         [idempotency.fingerprint, response.status, response.body, recordTtlMs],
       );
       return reply[0] === 'STORED' ? { kind: 'stored' } : { kind: 'replay', response: storedAnswer(reply) };
@@ -311,7 +307,7 @@ export function createCartCache(options: CartCacheOptions) {
       const reply = await call(
         run.settle,
         shopper,
-        [...shopperKeys(shopper), keyspace.idempotency(tokenOf(shopper), idempotency?.key ?? '')],
+        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? '')],
         [
           ttlMs,
           limits.maxQuantity,

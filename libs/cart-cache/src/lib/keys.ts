@@ -10,6 +10,10 @@ export interface ShopperKeys {
   claim: string;
   /** Present while that checkout is alive; its value is the claim id. */
   claimLease: string;
+  /** A used hand-off nonce (or a placeholder in the same slot when there is none to check). */
+  handoffNonce(nonce: string | undefined): string;
+  /** Idempotency records are scoped per shopper; the client's key is hashed to bound its length. */
+  idempotency(idempotencyKey: string): string;
 }
 
 export function createKeyspace(prefix: string, secret: string) {
@@ -18,22 +22,17 @@ export function createKeyspace(prefix: string, secret: string) {
     // 192 bits of the HMAC: collisions are out of reach, and keys stay short.
     createHmac('sha256', hashKey).update(userToken).digest('base64url').slice(0, 32);
   return {
+    /** Every key of one shopper, from one HMAC of the token. */
     shopper(userToken: string): ShopperKeys {
       const tag = shopperTag(userToken);
       return {
         cart: `${prefix}cart:{${tag}}`,
         claim: `${prefix}claim:{${tag}}`,
         claimLease: `${prefix}claim-lease:{${tag}}`,
+        handoffNonce: (nonce) => `${prefix}handoff:{${tag}}:${nonce ?? '-'}`,
+        idempotency: (idempotencyKey) =>
+          `${prefix}idem:{${tag}}:${createHash('sha256').update(idempotencyKey).digest('base64url')}`,
       };
-    },
-    /** A used hand-off nonce (or a placeholder in the same slot when there is none to check). */
-    handoffNonce(userToken: string, nonce: string | undefined): string {
-      return `${prefix}handoff:{${shopperTag(userToken)}}:${nonce ?? '-'}`;
-    },
-    /** Idempotency records are scoped per shopper; the client's key is hashed to bound its length. */
-    idempotency(userToken: string, idempotencyKey: string): string {
-      const keyHash = createHash('sha256').update(idempotencyKey).digest('base64url');
-      return `${prefix}idem:{${shopperTag(userToken)}}:${keyHash}`;
     },
   };
 }
