@@ -1,6 +1,7 @@
 // Who may import whom, from the Nx project tags: an app imports libraries only (never another app),
 // a library never imports an app, and production code never imports a library's `testing` entry.
-// Only the end-to-end project (type:e2e) may start the apps themselves.
+// Only the end-to-end project (type:e2e) may start the apps themselves; it and the tools (type:tool)
+// may use testing entries.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -78,8 +79,8 @@ describe('module boundaries', () => {
           if (specifier.startsWith('@storefront/') && !target) violations.push(`${where}: no such library`);
           const allowed = typeOf(project) === 'type:e2e' ? ['type:lib', 'type:app'] : ['type:lib'];
           if (target && target !== project && !allowed.includes(typeOf(target) ?? '')) violations.push(`${where}: only libraries may be imported`);
-          // Everything in the end-to-end project is test code.
-          if (testing && !isTestFile(file) && typeOf(project) !== 'type:e2e') violations.push(`${where}: production code must not use a testing entry`);
+          // Everything in the end-to-end project and the tools (the benchmark) is test code, not product.
+          if (testing && !isTestFile(file) && !['type:e2e', 'type:tool'].includes(typeOf(project) ?? '')) violations.push(`${where}: production code must not use a testing entry`);
         }
       }
     }

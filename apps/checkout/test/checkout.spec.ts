@@ -15,27 +15,12 @@ import {
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 import { stubPaymentProcessor, type PaymentProcessor } from '../src/payment';
+import { gatedPayments } from './gated-payments';
 
 let redis: Redis;
 let inspect: Redis;
 let carts: CartCache;
 let prefix: string;
-
-/** Lets a test hold a payment open, to look at the world while a checkout runs. */
-function gatedPayments() {
-  let release: () => void = () => undefined;
-  let entered: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const started = new Promise<void>((resolve) => (entered = resolve));
-  const processor: PaymentProcessor = {
-    async charge(payment) {
-      entered();
-      await gate;
-      return stubPaymentProcessor.charge(payment);
-    },
-  };
-  return { processor, started, release: () => release() };
-}
 
 function appWith(payments: PaymentProcessor = stubPaymentProcessor): Express {
   return createApp({

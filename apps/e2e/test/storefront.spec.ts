@@ -2,24 +2,8 @@
 // Redis, driven only through the gateway as a client would.
 import type { Redis } from 'ioredis';
 import { connectTestRedis, gatewayIdentity, testRedisUrl } from '@storefront/cart-cache/testing';
-import { stubPaymentProcessor, type PaymentProcessor } from '../../checkout/src/payment';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
-
-/** A payment processor whose charges wait until the test lets them go. */
-function gatedPayments() {
-  let release: () => void = () => undefined;
-  let entered: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const started = new Promise<void>((resolve) => (entered = resolve));
-  const processor: PaymentProcessor = {
-    async charge(payment) {
-      entered();
-      await gate;
-      return stubPaymentProcessor.charge(payment);
-    },
-  };
-  return { processor, started, release: () => release() };
-}
+import { gatedPayments } from '../../checkout/test/gated-payments';
 
 const pay = (token = 'tok_visa') => ({ payment: { token } });
 let store: Storefront;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { IDENTITY_HEADER, createIdentityHandoff } from '@storefront/service-kit';
 
-export { freePort, findOnPath } from './testing/redis-server';
+export { freePort, findOnPath, startRedisProcess } from './testing/redis-server';
 export { DEFAULT_REDIS_IMAGE, startControllableRedis, startTestRedis } from './testing/test-redis';
 export type { RedisProcess, TestRedis, TestRedisSource } from './testing/test-redis';
 

@@ -138,7 +138,7 @@ async function main(): Promise<number> {
       `about ${settings.secondsPerRun} s per run; logs in ${workDir}`,
   );
 
-  const redis = await startRedisServer(redisBinary, workDir);
+  const redis = await startRedisServer(redisBinary);
   const secret = randomBytes(32).toString('base64url');
   // As in production (NODE_ENV, LOG_LEVEL=info: a JSON line per request, written to a file rather than
   // the terminal), with two benchmark settings: no rate limit, and a line limit high enough that one

@@ -4,32 +4,10 @@
 // figure can say which process the machine's two cores went to.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { findOnPath, freePort, startRedisProcess } from '@storefront/cart-cache/testing';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-export function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return join(dir, binary);
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+export { findOnPath };
 
 let clockTicksPerSecond: number | undefined;
 function ticksPerSecond(): number {
@@ -103,37 +81,16 @@ export interface RedisServer extends BenchProcess {
  * A redis-server of the bench's own on a free port of 127.0.0.1, without persistence (nothing to
  * keep, and no fsync in the figures), stopped at the end of the run.
  */
-export async function startRedisServer(binary: string, dir: string): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      // The line Redis prints once it accepts connections.
-      if (output.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.resume();
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
-    child.once('error', reject);
-  });
-  const pid = child.pid as number;
+export async function startRedisServer(binary: string): Promise<RedisServer> {
+  const redis = await startRedisProcess(binary);
+  const pid = redis.pid() as number;
   return {
     name: 'redis',
     pid,
-    url: `redis://127.0.0.1:${port}`,
-    port,
+    url: redis.url,
+    port: redis.port,
     cpuSeconds: () => cpuSecondsOf(pid),
-    stop: () => stopChild(child),
+    stop: () => redis.stop(),
   };
 }
 

@@ -34,6 +34,8 @@ export function findOnPath(binary: string): string | undefined {
 export interface RedisProcess {
   url: string;
   port: number;
+  /** The server's process id while it runs (undefined for a container, or once killed). */
+  pid(): number | undefined;
   /** SIGSTOP: the socket stays open, nothing answers. */
   freeze(): void;
   /** SIGCONT. */
@@ -91,6 +93,7 @@ export async function startRedisProcess(binary: string, extraArgs: string[] = []
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => child?.pid,
     freeze: () => child?.kill('SIGSTOP'),
     thaw: () => child?.kill('SIGCONT'),
     kill,

@@ -91,6 +91,7 @@ async function startControllableContainer(extraArgs: string[]): Promise<RedisPro
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => undefined,
     freeze: () => void container.pause(),
     thaw: () => void container.unpause(),
     kill: async () => void (await container.kill()),
