@@ -17,16 +17,40 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   return key;
 }
 
-/** JSON with object keys sorted, so two bodies that are equal as JSON values print the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
+/**
+ * JSON with object keys sorted, so two bodies that are equal as JSON values print the same. Iterative,
+ * with a stack of its own: the body is the client's, and its depth must not reach the call stack.
+ */
+function canonicalJson(root: unknown): string {
+  let out = '';
+  // Work to do, last first: a value to print, or text to emit as it is.
+  const todo: Array<{ value: unknown } | string> = [{ value: root }];
+  while (todo.length > 0) {
+    const item = todo.pop() as { value: unknown } | string;
+    if (typeof item === 'string') {
+      out += item;
+      continue;
+    }
+    const { value } = item;
+    if (value === null || typeof value !== 'object') {
+      out += JSON.stringify(value) ?? 'null';
+      continue;
+    }
+    const parts: Array<{ value: unknown } | string> = [];
+    if (Array.isArray(value)) {
+      parts.push('[');
+      value.forEach((element, i) => parts.push(...(i > 0 ? [','] : []), { value: element }));
+      parts.push(']');
+    } else {
+      parts.push('{');
+      Object.keys(value)
+        .sort()
+        .forEach((key, i) => parts.push(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`, { value: (value as Record<string, unknown>)[key] }));
+      parts.push('}');
+    }
+    for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);
   }
-  return JSON.stringify(value) ?? 'null';
+  return out;
 }
 
 export function fingerprintOf(body: unknown): string {

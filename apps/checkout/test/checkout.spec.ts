@@ -3,7 +3,8 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { closeRedis, createCartCache, pingRedis, type CartCache } from '@storefront/cart-cache';
+import { MAX_STORED_ANSWER_BYTES, closeRedis, createCartCache, pingRedis, type CartCache } from '@storefront/cart-cache';
+import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
   connectFastFailClient,
@@ -14,6 +15,7 @@ import {
 } from '@storefront/cart-cache/testing';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
+import { fingerprintOf } from '../src/idempotency';
 import { stubPaymentProcessor, type PaymentProcessor } from '../src/payment';
 import { gatedPayments } from './gated-payments';
 
@@ -22,9 +24,9 @@ let inspect: Redis;
 let carts: CartCache;
 let prefix: string;
 
-function appWith(payments: PaymentProcessor = stubPaymentProcessor): Express {
+function appWith(payments: PaymentProcessor = stubPaymentProcessor, cartCache = carts): Express {
   return createApp({
-    carts,
+    carts: cartCache,
     handoff: createIdentityHandoff(TEST_SECRET),
     payments,
     logger: createLogger({ name: 'checkout', level: 'silent' }),
@@ -104,6 +106,16 @@ describe('PATCH /Cart/checkout', () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
     expectError(await checkout(appWith(), shopper, body), 400, 'INVALID_BODY');
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+  });
+
+  it('spends a hand-off on a refused checkout too: sent again with a valid body, it is 401 and nothing is ordered', async () => {
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 1);
+    const handoffHeader = gatewayIdentity(shopper, 'PATCH', '/Cart/checkout');
+    expectError(await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: {} }), 400, 'INVALID_BODY');
+    const replayed = await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: { token: 'tok_visa' } });
+    expectError(replayed, 401, 'UNAUTHENTICATED');
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 
@@ -237,13 +249,16 @@ describe('Idempotency-Key', () => {
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 
-  it('refuses a malformed key with 400 INVALID_BODY and records nothing', async () => {
+  it('refuses a malformed key with 400 INVALID_BODY and records nothing but the spent hand-offs', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
     const before = await shopperKeys();
     expectError(await checkout(appWith(), shopper, undefined, 'x'.repeat(256)), 400, 'INVALID_BODY');
     expectError(await checkout(appWith(), shopper, undefined, 'tab\there'), 400, 'INVALID_BODY');
-    expect((await shopperKeys()).sort()).toEqual(before.sort());
+    const added = (await shopperKeys()).filter((key) => !before.includes(key));
+    // A refused request spends its hand-off too (it is single-use whatever the outcome): nothing else.
+    expect(added).toHaveLength(2);
+    for (const key of added) expect(key).toContain(':handoff:');
   });
 
   it('scopes keys per shopper and keeps the record 24 hours, under a key without the raw Idempotency-Key', async () => {
@@ -257,5 +272,81 @@ describe('Idempotency-Key', () => {
     const records = (await shopperKeys()).filter((key) => key.includes(':idem:'));
     expect(records.some((key) => key.includes('same-key'))).toBe(false);
     for (const key of records) expect(await inspect.pttl(key)).toBeGreaterThan(23 * 3600 * 1000);
+  });
+});
+
+describe('what an Idempotency-Key can make Redis keep', () => {
+  const recordKeys = async () => (await shopperKeys()).filter((key) => key.includes(':idem:'));
+
+  it('stores a 400 for a body with a 16,300-character unknown key in well under 2 KB, echoing 64 characters of it', async () => {
+    const shopper = freshShopper();
+    const before = new Set(await recordKeys());
+    const body = { payment: { token: 'x' }, ['k'.repeat(16_300)]: 1 };
+    const res = await checkout(appWith(), shopper, body, 'big-unknown-key');
+    expectError(res, 400, 'INVALID_BODY');
+    expect(Math.max(...(res.body.error.message.match(/k+/g) ?? ['']).map((run: string) => run.length))).toBe(64);
+    const [record] = (await recordKeys()).filter((key) => !before.has(key));
+    const bytes = Number(await inspect.memory('USAGE', record));
+    expect(bytes).toBeLessThanOrEqual(MAX_STORED_ANSWER_BYTES);
+    expect((await checkout(appWith(), shopper, body, 'big-unknown-key')).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('answers a body nested 8,000 levels deep with 400, not 500, with or without a key', async () => {
+    const shopper = freshShopper();
+    await carts.add(shopper, 'badger-mug', 1);
+    const deep = `{"payment":{"token":"x"},"deep":${'['.repeat(8_000)}1${']'.repeat(8_000)}}`;
+    for (const key of ['deep-1', undefined]) {
+      const req = request(appWith()).patch('/Cart/checkout').set(gatewayIdentity(shopper, 'PATCH', '/Cart/checkout'));
+      if (key) req.set('Idempotency-Key', key);
+      expectError(await req.set('Content-Type', 'application/json').send(deep), 400, 'INVALID_BODY');
+    }
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+  });
+
+  it('fingerprints a value of any depth without recursion, equal for equal JSON values', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? [deep] : { '': deep };
+    expect(fingerprintOf(deep)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fingerprintOf({ b: [1, { d: 2, c: 3 }], a: null })).toBe(fingerprintOf({ a: null, b: [1, { c: 3, d: 2 }] }));
+    expect(fingerprintOf({ a: [1, 2] })).not.toBe(fingerprintOf({ a: [2, 1] }));
+  });
+
+  it('fits the largest order the catalog allows in a stored answer', async () => {
+    const big = createCartCache({ redis, secret: TEST_SECRET, prefix, limits: { maxQuantity: 1_000_000 } });
+    const shopper = freshShopper();
+    for (const item of listItems()) await big.add(shopper, item.id, 999_999);
+    const res = await checkout(appWith(stubPaymentProcessor, big), shopper, undefined, 'largest-order');
+    expect(res.status).toBe(200);
+    expect(res.body.order.items).toHaveLength(listItems().length);
+    expect(Buffer.byteLength(res.text)).toBeLessThanOrEqual(MAX_STORED_ANSWER_BYTES);
+  });
+
+  it('keeps at most idempotencyMaxRecords keys per shopper: a new one past that is 429 with Retry-After', async () => {
+    const capped = createCartCache({ redis, secret: TEST_SECRET, prefix, idempotencyMaxRecords: 3 });
+    const app = appWith(stubPaymentProcessor, capped);
+    const [shopper, other] = [freshShopper(), freshShopper()];
+    const before = new Set(await recordKeys());
+    for (const key of ['cap-1', 'cap-2', 'cap-3']) expectError(await checkout(app, shopper, undefined, key), 400, 'CART_EMPTY');
+    const refused = await checkout(app, shopper, undefined, 'cap-4');
+    expectError(refused, 429, 'RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(23 * 3600);
+    // Invalid bodies count the same, and the keys already used still replay.
+    expectError(await checkout(app, shopper, { payment: {} }, 'cap-5'), 429, 'RATE_LIMITED');
+    expect((await checkout(app, shopper, undefined, 'cap-2')).headers['idempotent-replayed']).toBe('true');
+    // Another shopper has a budget of its own, and a checkout without a key is never refused for it.
+    expectError(await checkout(app, other, undefined, 'cap-1'), 400, 'CART_EMPTY');
+    expectError(await checkout(app, shopper), 400, 'CART_EMPTY');
+    expect((await recordKeys()).filter((key) => !before.has(key))).toHaveLength(4);
+    const indexes = (await shopperKeys()).filter((key) => key.includes(':idem-index:'));
+    for (const index of indexes) expect(await inspect.pttl(index)).toBeGreaterThan(23 * 3600 * 1000);
+  });
+
+  it('frees a key whose checkout failed with a 5xx, from the index too', async () => {
+    const capped = createCartCache({ redis, secret: TEST_SECRET, prefix, idempotencyMaxRecords: 1 });
+    const failing: PaymentProcessor = { charge: async () => Promise.reject(new Error('processor down')) };
+    const shopper = freshShopper();
+    await capped.add(shopper, 'badger-mug', 1);
+    expect((await checkout(appWith(failing, capped), shopper, undefined, 'five-hundred')).status).toBe(500);
+    expect((await checkout(appWith(stubPaymentProcessor, capped), shopper, undefined, 'another')).status).toBe(200);
   });
 });

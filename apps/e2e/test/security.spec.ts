@@ -21,7 +21,7 @@ const STOREFRONT_ACL = [
   'on', '>storefront-password', `~${PREFIX}*`, 'resetchannels', '-@all',
   '+hello', '+auth', '+client|setname', '+info', '+ping', '+evalsha', '+eval', '+set', '+get', '+getex', '+del',
   '+exists', '+rename', '+pexpire', '+pttl', '+incr', '+hgetall', '+hincrby', '+hset', '+hdel', '+hlen',
-  '+hexists', '+hget', '+hmget',
+  '+hexists', '+hget', '+hmget', '+zadd', '+zrem', '+zremrangebyscore', '+zcard', '+zrange', '+time',
 ];
 
 /** A shopper's walk through the gateway: every route, a few errors; returns every answer. */
@@ -80,7 +80,12 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
     for (const key of keys) {
       expect(key).not.toContain(token);
       const type = await admin.type(key);
-      const value = type === 'hash' ? JSON.stringify(await admin.hgetall(key)) : String(await admin.get(key));
+      const value =
+        type === 'hash'
+          ? JSON.stringify(await admin.hgetall(key))
+          : type === 'zset'
+            ? JSON.stringify(await admin.zrange(key, '0', '-1', 'WITHSCORES'))
+            : String(await admin.get(key));
       expect(value).not.toContain(token);
     }
     // Logs carry request lines at info level: check them all.

@@ -30,6 +30,7 @@ export function createApp(deps: GatewayDeps): Express {
 
   return createServiceApp({
     name: 'gateway',
+    exposure: 'public',
     parseJsonBodies: false,
     logger: deps.logger,
     checkReady: deps.checkReady,

@@ -3,7 +3,7 @@
 // an identity are never passed on; the gateway adds its own signed hand-off and the request id.
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, refuseUnread, type IdentityHandoff, type Logger } from '@storefront/service-kit';
 import { createUpstream } from './upstream';
 
 // RFC 9110 hop-by-hop headers, plus host (set for the service).
@@ -24,8 +24,9 @@ export function createUpstreamAgent(): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 30_000 });
 }
 
-function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
+/** The client's headers after `own`: the gateway's own come first on the wire, whatever the client sent. */
+function forwardedHeaders(own: OutgoingHttpHeaders, headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ...own };
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined && !NOT_FORWARDED.has(name)) out[name] = value;
   }
@@ -39,20 +40,20 @@ function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: ProxyOptions): RequestHandler {
   const upstream = createUpstream(target);
   return async (req, res, next) => {
-    // Refuse an announced oversize body here, before a byte of it is read or forwarded.
+    // Refuse an announced oversize body here, before a byte of it is read or forwarded, and close the
+    // connection rather than read the rest.
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+      refuseUnread(req, res);
       next(errors.payloadTooLarge(MAX_BODY_BYTES));
       return;
     }
-    const headers = forwardedHeaders(req.headers);
-    headers['x-request-id'] = req.id;
-    if (req.socket.remoteAddress) headers['x-forwarded-for'] = req.socket.remoteAddress;
+    const own: OutgoingHttpHeaders = { host: upstream.host, 'x-request-id': req.id };
+    if (req.socket.remoteAddress) own['x-forwarded-for'] = req.socket.remoteAddress;
     const shopperId: unknown = res.locals.shopperId;
     if (typeof shopperId === 'string') {
-      headers[IDENTITY_HEADER] = handoff.sign(shopperId, { method: req.method, url: req.originalUrl });
+      own[IDENTITY_HEADER] = handoff.sign(shopperId, { method: req.method, url: req.originalUrl });
     }
-
-    headers.host = upstream.host;
+    const headers = forwardedHeaders(own, req.headers);
 
     // One deadline for the whole wait: name lookup, a free socket, and the answer's headers. Time the
     // client spends sending its body is the client's, not the service's: if the body is still coming
@@ -81,9 +82,19 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     }
     if (timedOut) return;
 
+    // Set once the client has gone (or was answered by the gateway itself): what happens to the
+    // upstream request after that says nothing about the service.
+    let clientGone = false;
+    let answerComplete = false;
     forward = http.request({ ...address, method: req.method, path: req.originalUrl, headers, agent });
     forward.on('response', (answer) => {
       clearTimeout(deadline);
+      if (res.headersSent || clientGone) {
+        // Answered already (a 408 for a body that never finished): drop the service's answer.
+        answer.resume();
+        return;
+      }
+      answer.on('end', () => (answerComplete = true));
       res.status(answer.statusCode ?? 502);
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !NOT_RETURNED.has(name)) res.setHeader(name, value);
@@ -102,6 +113,7 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
     forward.on('error', (err) => {
       clearTimeout(deadline);
       if (received > MAX_BODY_BYTES) return; // we cut it off ourselves, and answered 413
+      if (clientGone) return; // the request's own logger line says the client went away
       logger.warn({ reqId: req.id, target: upstream.host, address: address.hostname, err: err.message }, 'service unavailable');
       upstream.refresh();
       if (!res.headersSent) {
@@ -110,10 +122,14 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
         res.destroy(err);
       }
     });
-    // A client that goes away takes its upstream request with it.
+    // A client that goes away takes its upstream request with it; so does an answer the gateway gave
+    // itself before the service's came.
     res.on('close', () => {
       clearTimeout(deadline);
-      if (!res.writableFinished) forward?.destroy();
+      if (!answerComplete) {
+        clientGone = true;
+        forward?.destroy();
+      }
     });
     // A chunked body announces no length: count it, and stop it at the limit.
     let received = 0;

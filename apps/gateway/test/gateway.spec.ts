@@ -1,12 +1,14 @@
 // The gateway on a real Redis, in front of a stand-in service that echoes what it received: sessions,
 // authentication, routing, what is and is not forwarded, and answers when a service is down or slow.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect } from 'node:net';
+import pino from 'pino';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { closeRedis, pingRedis } from '@storefront/cart-cache';
 import { TEST_SECRET, connectFastFailClient, connectTestRedis, freePort, uniquePrefix } from '@storefront/cart-cache/testing';
-import { IDENTITY_HEADER, boundPort, closeServer, createIdentityHandoff, createLogger } from '@storefront/service-kit';
+import { IDENTITY_HEADER, boundPort, closeServer, createIdentityHandoff, createLogger, listen } from '@storefront/service-kit';
 import { createApp, type GatewayDeps } from '../src/app';
 import { createUpstreamAgent } from '../src/proxy';
 import { createSessionStore } from '../src/sessions';
@@ -227,6 +229,71 @@ describe('forwarding', () => {
       .send(JSON.stringify({ id: 'x'.repeat(20 * 1024) }));
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
     expect(res.headers['x-echo-service']).toBeUndefined();
+  });
+});
+
+describe('what a client can send', () => {
+  it('refuses an announced 1 MiB body with 413 and closes the connection at once, without reading it', async () => {
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const token = await newSession();
+      const answer = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
+        const socket = connect(boundPort(server), '127.0.0.1');
+        const started = Date.now();
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve({ text, ms: Date.now() - started }));
+        setTimeout(() => reject(new Error(`still open after 3 s: ${text}`)), 3_000);
+        socket.write(
+          `POST /Cart/Item HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${token}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"id":',
+        );
+      });
+      expect(answer.text).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.text).toMatch(/connection: close/i);
+      expect(answer.ms).toBeLessThan(1_000);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('refuses more than 100 headers with 431, and its own headers reach the service whatever the client sends', async () => {
+    const token = await newSession();
+    const many = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-client-${i}`, 'v']));
+    const refused = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(120));
+    expectError(refused, 431, 'HEADERS_TOO_LARGE');
+    expect(refused.headers['x-echo-service']).toBeUndefined();
+    const forwarded = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(95));
+    expect(forwarded.status).toBe(200);
+    const received = forwarded.body as Received;
+    expect(handoff.verify(received.headers[IDENTITY_HEADER] as string, { method: 'GET', url: '/Cart' })).toBeDefined();
+    expect(received.headers['x-request-id']).toBe(forwarded.headers['x-request-id']);
+    expect(received.headers['x-client-94']).toBe('v');
+  });
+});
+
+describe('a client that goes away', () => {
+  it('is logged as an aborted request, with no status and no "service unavailable"', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = await listen(gateway({ logger, upstreamTimeoutMs: 2_000 }), 0, '127.0.0.1');
+    try {
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port: boundPort(server), path: '/Items/slow', headers: { 'x-request-id': 'gone-1' } });
+        req.on('error', () => resolve());
+        req.end();
+        setTimeout(() => req.destroy(), 100);
+      });
+      // Past the moment the service answers (1 s): nothing more may be said about this request.
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const about = lines.filter((line) => line.reqId === 'gone-1');
+      expect(about).toEqual([expect.objectContaining({ msg: 'request aborted', aborted: true, path: '/Items/slow' })]);
+      expect(about[0].status).toBeUndefined();
+      expect(lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+    } finally {
+      await closeServer(server);
+    }
   });
 });
 

@@ -97,6 +97,22 @@ describe('cart', () => {
     }
   });
 
+  it('spends a hand-off on its first use even when that request is refused: sent again, it is 401', async () => {
+    const refusals: Array<[method: 'post' | 'put', url: string, refused: object, status: number, valid: object]> = [
+      ['post', '/Cart/Item', { id: 'not-in-the-catalog' }, 404, { id: 'badger-mug' }],
+      ['post', '/Cart/Item', { id: 'badger-mug', quantity: 'two' }, 400, { id: 'badger-mug' }],
+      ['post', '/Cart/Item', { id: 'badger-mug', quantity: 1_000 }, 422, { id: 'badger-mug' }],
+      ['put', '/Cart/Item/badger-mug', { quantity: -1 }, 400, { quantity: 2 }],
+    ];
+    for (const [method, url, refused, status, valid] of refusals) {
+      const shopper = freshShopper();
+      const handoffHeader = gatewayIdentity(shopper, method.toUpperCase(), url);
+      expect((await request(app)[method](url).set(handoffHeader).send(refused)).status).toBe(status);
+      expectError(await request(app)[method](url).set(handoffHeader).send(valid), 401, 'UNAUTHENTICATED');
+      expect(await as(shopper, 'get', '/Cart').then((res) => res.body.cart)).toEqual([]);
+    }
+  });
+
   it('shows an unknown cart as empty', async () => {
     const res = await as(freshShopper(), 'get', '/Cart');
     expect(res.status).toBe(200);

@@ -270,7 +270,7 @@ describe('checkout claim', () => {
     await carts.claim(shopper, { key: 'k1', fingerprint: 'f' });
     await carts.add(shopper, 'badger-tee', 1);
     const keys = await keysOf();
-    expect(keys).toHaveLength(4); // cart, claim, lease, idempotency record
+    expect(keys).toHaveLength(5); // cart, claim, lease, idempotency record, the shopper's index of records
     const tags = new Set(keys.map((key) => key.match(/\{([^}]+)\}/)?.[1]));
     expect(tags.size).toBe(1);
     for (const key of keys) expect(await inspect.pttl(key)).toBeGreaterThan(0);

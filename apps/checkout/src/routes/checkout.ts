@@ -6,15 +6,17 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import {
   CartEmptyError,
+  checkStorable,
   requireShopper,
   shopperOf,
+  spendUnusedHandoff,
   type CartCache,
   type CartLine,
   type IdempotencyRequest,
   type StoredResponse,
 } from '@storefront/cart-cache';
 import { CATALOG_CURRENCY, findItem } from '@storefront/catalog';
-import { AppError, methodNotAllowed, parseBody, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { AppError, errorBody, methodNotAllowed, parseBody, type IdentityHandoff, type Logger } from '@storefront/service-kit';
 import { fingerprintOf, idempotencyKeyOf } from '../idempotency';
 import type { PaymentProcessor } from '../payment';
 
@@ -47,7 +49,7 @@ function priceOrder(lines: CartLine[]): Order {
 }
 
 function errorResponse(error: AppError): StoredResponse {
-  return { status: error.status, body: JSON.stringify({ error: { code: error.code, message: error.message } }) };
+  return { status: error.status, body: errorBody(error) };
 }
 
 function send(res: Response, response: StoredResponse): void {
@@ -103,10 +105,14 @@ export function checkoutRoutes(deps: {
     let outcome: 'placed' | 'put-back';
     try {
       const order = priceOrder(claim.lines);
+      const placed: StoredResponse = { status: 200, body: JSON.stringify({ message: THANKS, order }) };
+      // The answer is stored for a retry, so it must fit before anyone is charged (the catalog keeps
+      // the largest order well inside; see the checkout tests).
+      if (idempotency) checkStorable(placed);
       const payment = await payments.charge({ token: body.payment.token, amount: order.total, currency: order.currency });
       if (payment.approved) {
         outcome = 'placed';
-        response = { status: 200, body: JSON.stringify({ message: THANKS, order }) };
+        response = placed;
         logger.info({ reqId: req.id, orderId: order.id, total: order.total, lines: order.items.length }, 'order placed');
       } else {
         outcome = 'put-back';
@@ -131,6 +137,7 @@ export function checkoutRoutes(deps: {
     }
     send(res, response);
   }).all(methodNotAllowed('PATCH'));
+  router.use(spendUnusedHandoff(carts));
 
   return router;
 }

@@ -1,7 +1,7 @@
 // Every cart change: each is one atomic script in Redis (libs/cart-cache), answering with the cart.
 import { Router } from 'express';
 import { z } from 'zod';
-import { loadCart, requireShopper, shopperOf, type CartCache } from '@storefront/cart-cache';
+import { loadCart, requireShopper, shopperOf, spendUnusedHandoff, type CartCache } from '@storefront/cart-cache';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
 import { errors, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
 import { catalogItemId, undecodableItemId } from './item-id';
@@ -42,6 +42,7 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
     })
     .all(methodNotAllowed('PUT', 'DELETE'));
   router.use(undecodableItemId);
+  router.use(spendUnusedHandoff(carts));
 
   return router;
 }

@@ -3,16 +3,26 @@
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
+import { AppError, HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
   CartLimitError,
   CheckoutInProgressError,
   IdempotencyInProgressError,
+  IdempotencyKeysExhaustedError,
   IdempotencyKeyReusedError,
   toCartError,
 } from './errors';
 import { createKeyspace, type ShopperKeys } from './keys';
-import { ADD_ITEM, CLAIM_CART, READ_CART, RECORD_ANSWER, REMOVE_ITEM, SET_ITEM, SETTLE_CHECKOUT } from './scripts';
+import {
+  ADD_ITEM,
+  CLAIM_CART,
+  READ_CART,
+  RECORD_ANSWER,
+  REMOVE_ITEM,
+  SET_ITEM,
+  SETTLE_CHECKOUT,
+  SPEND_HANDOFF,
+} from './scripts';
 
 export interface CartLine {
   id: string;
@@ -20,10 +30,17 @@ export interface CartLine {
 }
 
 /**
- * Whose cart: the user token alone, or with the nonce of the gateway hand-off that vouched for it,
- * which the operation then spends (a replayed hand-off is refused with 401 in the same step).
+ * The single-use nonce of the gateway hand-off that vouched for a request. The request's first cart
+ * operation spends it (a replayed hand-off is refused with 401 in the same step) and sets `spent`, so
+ * later operations of the same request do not spend it again.
  */
-export type Shopper = string | { userToken: string; handoffNonce?: string };
+export interface HandoffUse {
+  nonce: string;
+  spent: boolean;
+}
+
+/** Whose cart: the user token alone, or with the hand-off that vouched for it. */
+export type Shopper = string | { userToken: string; handoff?: HandoffUse };
 
 export interface CartLimits {
   /** Most units of one item in a cart line. */
@@ -48,7 +65,12 @@ export interface CartCacheOptions {
   idempotencyTtlSeconds?: number;
   /** How long an Idempotency-Key stays "in progress" if its checkout never settles. */
   idempotencyInProgressMs?: number;
+  /** Most live idempotency records per shopper; a new key past that is 429 until the oldest expires. */
+  idempotencyMaxRecords?: number;
 }
+
+/** The most bytes a stored answer may take: a retry's answer is kept for 24 hours. */
+export const MAX_STORED_ANSWER_BYTES = 2048;
 
 export const CART_DEFAULTS = {
   prefix: 'storefront:',
@@ -57,6 +79,7 @@ export const CART_DEFAULTS = {
   checkoutLeaseMs: 60_000, // A checkout that died gives its lines back within a minute.
   idempotencyTtlSeconds: 24 * 60 * 60,
   idempotencyInProgressMs: 60_000,
+  idempotencyMaxRecords: 100,
 } as const;
 
 /** An Idempotency-Key with the fingerprint of the request body it was first used with. */
@@ -91,9 +114,10 @@ const SCRIPTS = {
   storefrontCartAdd: { lua: ADD_ITEM, numberOfKeys: 4 },
   storefrontCartSet: { lua: SET_ITEM, numberOfKeys: 4 },
   storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 4 },
-  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 5 },
-  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 5 },
-  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 2 },
+  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 6 },
+  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 6 },
+  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 3 },
+  storefrontCartSpendHandoff: { lua: SPEND_HANDOFF, numberOfKeys: 1 },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -112,6 +136,14 @@ function toLines(flat: readonly unknown[], from: number): CartLine[] {
     lines.push({ id: String(flat[i]), quantity: Number(flat[i + 1]) });
   }
   return lines;
+}
+
+/** An answer to store must be small (MAX_STORED_ANSWER_BYTES); a larger one is a bug of the caller. */
+export function checkStorable(response: StoredResponse): void {
+  const bytes = Buffer.byteLength(response.body);
+  if (bytes > MAX_STORED_ANSWER_BYTES) {
+    throw new TypeError(`@storefront/cart-cache: an answer to store is ${bytes} bytes, over ${MAX_STORED_ANSWER_BYTES}`);
+  }
 }
 
 function retryAfterSeconds(pttl: unknown): number {
@@ -142,6 +174,10 @@ export function createCartCache(options: CartCacheOptions) {
     'idempotencyInProgressMs',
     options.idempotencyInProgressMs ?? CART_DEFAULTS.idempotencyInProgressMs,
   );
+  const maxRecords = checkPositiveInteger(
+    'idempotencyMaxRecords',
+    options.idempotencyMaxRecords ?? CART_DEFAULTS.idempotencyMaxRecords,
+  );
   const ttlMs = ttlSeconds * 1000;
   const keyspace = createKeyspace(prefix, options.secret);
 
@@ -159,21 +195,24 @@ export function createCartCache(options: CartCacheOptions) {
     claim: script('storefrontCartClaim'),
     settle: script('storefrontCartSettle'),
     recordAnswer: script('storefrontCartRecordAnswer'),
+    spendHandoff: script('storefrontCartSpendHandoff'),
   };
 
   /**
    * Runs a script for `shopper`: appends the hand-off nonce key and its two arguments, spends the
-   * nonce unless `spendNonce` is false, and turns a REPLAY into 401.
+   * nonce if the request has not yet, and turns a REPLAY into 401.
    */
   async function call(
     runner: ScriptRunner,
     shopper: Shopper,
     keysOf: (keys: ShopperKeys) => string[],
     args: (string | number)[],
-    spendNonce = true,
   ): Promise<unknown[]> {
-    const { userToken, handoffNonce } = typeof shopper === 'string' ? { userToken: shopper, handoffNonce: undefined } : shopper;
-    const nonce = spendNonce ? handoffNonce : undefined;
+    const { userToken, handoff } = typeof shopper === 'string' ? { userToken: shopper, handoff: undefined } : shopper;
+    const nonce = handoff && !handoff.spent ? handoff.nonce : undefined;
+    // Counted as spent once sent: if Redis applied it and the reply was lost, spending it again would
+    // turn this request's 503 into a 401.
+    if (handoff) handoff.spent = true;
     const keys = keyspace.shopper(userToken);
     let reply: unknown;
     try {
@@ -209,6 +248,8 @@ export function createCartCache(options: CartCacheOptions) {
         throw new IdempotencyKeyReusedError();
       case 'IDEM_RUNNING':
         throw new IdempotencyInProgressError(retryAfterSeconds(reply[1]));
+      case 'IDEM_FULL':
+        throw new IdempotencyKeysExhaustedError(maxRecords, retryAfterSeconds(reply[1]));
       default:
         throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
     }
@@ -264,8 +305,8 @@ export function createCartCache(options: CartCacheOptions) {
       const reply = await call(
         run.claim,
         shopper,
-        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? '')],
-        [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs],
+        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? ''), keys.idempotencyIndex],
+        [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs, recordTtlMs, maxRecords],
       );
       switch (reply[0]) {
         case 'CLAIMED':
@@ -288,11 +329,12 @@ export function createCartCache(options: CartCacheOptions) {
       idempotency: IdempotencyRequest,
       response: StoredResponse,
     ): Promise<{ kind: 'stored' } | { kind: 'replay'; response: StoredResponse }> {
+      checkStorable(response);
       const reply = await call(
         run.recordAnswer,
         shopper,
-        (keys) => [keys.idempotency(idempotency.key)],
-        [idempotency.fingerprint, response.status, response.body, recordTtlMs],
+        (keys) => [keys.idempotency(idempotency.key), keys.idempotencyIndex],
+        [idempotency.fingerprint, response.status, response.body, recordTtlMs, maxRecords],
       );
       return reply[0] === 'STORED' ? { kind: 'stored' } : { kind: 'replay', response: storedAnswer(reply) };
     },
@@ -304,10 +346,11 @@ export function createCartCache(options: CartCacheOptions) {
      */
     async settle(shopper: Shopper, settle: SettleOptions): Promise<boolean> {
       const idempotency = settle.idempotency;
+      if (idempotency?.response) checkStorable(idempotency.response);
       const reply = await call(
         run.settle,
         shopper,
-        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? '')],
+        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? ''), keys.idempotencyIndex],
         [
           ttlMs,
           limits.maxQuantity,
@@ -318,10 +361,23 @@ export function createCartCache(options: CartCacheOptions) {
           idempotency?.response?.body ?? '',
           recordTtlMs,
         ],
-        // The request already spent its hand-off on claim().
-        false,
       );
       return reply[0] === 1;
+    },
+
+    /**
+     * Spends the request's hand-off if no cart operation has (a request refused before one): a
+     * hand-off is single-use whatever the outcome. Resolves false when it was already used (a replay).
+     */
+    async spendHandoff(shopper: Shopper): Promise<boolean> {
+      if (typeof shopper === 'string' || !shopper.handoff || shopper.handoff.spent) return true;
+      try {
+        await call(run.spendHandoff, shopper, () => [], []);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return false;
+        throw err;
+      }
+      return true;
     },
   };
 }

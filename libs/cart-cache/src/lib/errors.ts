@@ -43,6 +43,18 @@ export class IdempotencyInProgressError extends AppError {
   }
 }
 
+export class IdempotencyKeysExhaustedError extends AppError {
+  constructor(maxRecords: number, retryAfterSeconds: number) {
+    super(
+      'RATE_LIMITED',
+      `This shopper already has ${maxRecords} Idempotency-Keys in use (each is kept 24 hours); check out without one, or retry later.`,
+      429,
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+    this.name = 'IdempotencyKeysExhaustedError';
+  }
+}
+
 export class IdempotencyKeyReusedError extends AppError {
   constructor() {
     super('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.', 422);

@@ -14,6 +14,8 @@ export interface ShopperKeys {
   handoffNonce(nonce: string | undefined): string;
   /** Idempotency records are scoped per shopper; the client's key is hashed to bound its length. */
   idempotency(idempotencyKey: string): string;
+  /** The shopper's live idempotency records, to bound how many there are. */
+  idempotencyIndex: string;
 }
 
 export function createKeyspace(prefix: string, secret: string) {
@@ -32,6 +34,7 @@ export function createKeyspace(prefix: string, secret: string) {
         handoffNonce: (nonce) => `${prefix}handoff:{${tag}}:${nonce ?? '-'}`,
         idempotency: (idempotencyKey) =>
           `${prefix}idem:{${tag}}:${createHash('sha256').update(idempotencyKey).digest('base64url')}`,
+        idempotencyIndex: `${prefix}idem-index:{${tag}}`,
       };
     },
   };

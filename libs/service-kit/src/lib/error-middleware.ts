@@ -1,7 +1,7 @@
 // The one place where an error becomes a response: {"error": {"code", "message"}}, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, errors } from './errors';
+import { AppError, errorBody, errors } from './errors';
 
 /** Unknown routes: 404 NOT_FOUND in the contract's shape. Mount after every route. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -33,6 +33,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err, reqId: req.id }, 'unhandled error');
     }
     for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
-    res.status(appError.status).json({ error: { code: appError.code, message: appError.message } });
+    res.status(appError.status).type('application/json').send(errorBody(appError));
   };
 }

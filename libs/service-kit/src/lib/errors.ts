@@ -19,14 +19,20 @@ export const errors = {
   unauthenticated: (message = 'Sign in first: send the token from POST /session as a Bearer token or the sid cookie.') =>
     new AppError('UNAUTHENTICATED', message, 401),
   notFound: (method: string, path: string) =>
-    new AppError('NOT_FOUND', `There is no route ${method} ${path}.`, 404),
-  itemNotFound: (id: string) => new AppError('ITEM_NOT_FOUND', `There is no item "${truncate(id)}" in the catalog.`, 404),
+    new AppError('NOT_FOUND', `There is no route ${clientText(method)} ${clientText(path)}.`, 404),
+  itemNotFound: (id: string) => new AppError('ITEM_NOT_FOUND', `There is no item "${clientText(id)}" in the catalog.`, 404),
   methodNotAllowed: (method: string, allowed: readonly string[]) =>
     new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, 405, {
       Allow: allowed.join(', '),
     }),
   payloadTooLarge: (limitBytes: number) =>
     new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`, 413),
+  requestTimeout: () =>
+    new AppError('REQUEST_TIMEOUT', 'The request did not arrive in time; send it whole, and promptly.', 408),
+  expectationFailed: () =>
+    new AppError('EXPECTATION_FAILED', 'The only Expect this server meets is 100-continue.', 417),
+  headersTooLarge: (limit: string) =>
+    new AppError('HEADERS_TOO_LARGE', `The request headers are too large (${limit}).`, 431),
   unsupportedMediaType: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with Content-Type: application/json.', 415),
   rateLimited: (retryAfterSeconds: number) =>
@@ -41,7 +47,18 @@ export const errors = {
     }),
 } as const;
 
-/** Client-supplied values echoed in messages are cut short so an error body stays small. */
-function truncate(value: string, max = 64): string {
-  return value.length <= max ? value : `${value.slice(0, max)}…`;
+/** The most characters of client input an error message repeats. */
+export const MAX_ECHOED_CHARS = 64;
+
+/**
+ * Client input echoed in a message, cut to MAX_ECHOED_CHARS: an error body stays small, also where it
+ * is stored (an Idempotency-Key's answer is kept for 24 hours).
+ */
+export function clientText(value: string): string {
+  return value.length <= MAX_ECHOED_CHARS ? value : `${value.slice(0, MAX_ECHOED_CHARS)}…`;
+}
+
+/** The contract's error body, as text: the one place that spells its shape. */
+export function errorBody(error: Pick<AppError, 'code' | 'message'>): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message } });
 }

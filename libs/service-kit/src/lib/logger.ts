@@ -26,10 +26,14 @@ export function requestLogger(logger: Logger): RequestHandler {
       // The full path (a mounted router's req.path is relative); the query string is left out: paths
       // here never carry secrets, queries might one day.
       const path = req.originalUrl.split('?', 1)[0];
-      logger.info(
-        { reqId: req.id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      const line = { reqId: req.id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+      if (res.writableFinished) {
+        logger.info(line, 'request');
+      } else {
+        // The connection closed before the answer was out, mostly a client that went away: no
+        // status was given (statusCode would claim a 200 nobody sent), and nothing is wrong here.
+        logger.info({ ...line, status: res.headersSent ? res.statusCode : undefined, aborted: true }, 'request aborted');
+      }
     });
     next();
   };
