@@ -2,6 +2,6 @@ module.exports = {
   displayName: 'checkout',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
-  globalSetup: '<rootDir>/../../libs/cart-cache/src/testing/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/../../libs/cart-cache/src/testing/jest-global-teardown.ts',
+  globalSetup: '<rootDir>/../../libs/test-kit/src/lib/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/test-kit/src/lib/jest-global-teardown.ts',
 };

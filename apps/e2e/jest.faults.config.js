@@ -7,6 +7,6 @@ module.exports = {
   preset: '../../jest.preset.js',
   rootDir: __dirname,
   testMatch: ['<rootDir>/faults/**/*.spec.ts'],
-  globalSetup: '<rootDir>/../../libs/cart-cache/src/testing/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/../../libs/cart-cache/src/testing/jest-global-teardown.ts',
+  globalSetup: '<rootDir>/../../libs/test-kit/src/lib/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/test-kit/src/lib/jest-global-teardown.ts',
 };

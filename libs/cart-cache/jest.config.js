@@ -2,6 +2,6 @@ module.exports = {
   displayName: 'cart-cache',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
-  globalSetup: '<rootDir>/src/testing/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
+  globalSetup: '<rootDir>/../test-kit/src/lib/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/../test-kit/src/lib/jest-global-teardown.ts',
 };

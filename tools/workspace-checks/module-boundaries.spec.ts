@@ -1,7 +1,7 @@
 // Who may import whom, from the Nx project tags: an app imports libraries only (never another app),
-// a library never imports an app, and production code never imports a library's `testing` entry.
-// Only the end-to-end project (type:e2e) may start the apps themselves; it and the tools (type:tool)
-// may use testing entries.
+// a library never imports an app, and production code never imports the test kit (type:test) or a
+// library's `testing` entry. Only the end-to-end project (type:e2e) may start the apps themselves; it
+// and the tools (type:tool) may use the test kit.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -52,7 +52,8 @@ const typeOf = (project: Project) => project.tags.find((tag) => tag.startsWith('
 function targetOf(from: string, specifier: string): { project?: Project; testing: boolean } {
   if (specifier.startsWith('@storefront/')) {
     const [scope, name, ...rest] = specifier.split('/');
-    return { project: libByAlias.get(`${scope}/${name}`), testing: rest[0] === 'testing' };
+    const project = libByAlias.get(`${scope}/${name}`);
+    return { project, testing: rest[0] === 'testing' || (project !== undefined && typeOf(project) === 'type:test') };
   }
   if (specifier.startsWith('.')) {
     const target = relative(root, resolve(dirname(from), specifier));
@@ -64,7 +65,7 @@ function targetOf(from: string, specifier: string): { project?: Project; testing
 describe('module boundaries', () => {
   it('finds the projects of the workspace with their type tags', () => {
     expect(all.map((p) => p.name).sort()).toEqual(
-      expect.arrayContaining(['cart-cache', 'catalog', 'checkout', 'gateway', 'inventory', 'service-kit']),
+      expect.arrayContaining(['cart-cache', 'catalog', 'checkout', 'gateway', 'inventory', 'redis', 'service-kit', 'test-kit']),
     );
     for (const project of all) expect(typeOf(project)).toBeDefined();
   });
@@ -77,10 +78,10 @@ describe('module boundaries', () => {
           const { project: target, testing } = targetOf(file, specifier);
           const where = `${relative(root, file)} imports ${specifier}`;
           if (specifier.startsWith('@storefront/') && !target) violations.push(`${where}: no such library`);
-          const allowed = typeOf(project) === 'type:e2e' ? ['type:lib', 'type:app'] : ['type:lib'];
+          const allowed = typeOf(project) === 'type:e2e' ? ['type:lib', 'type:test', 'type:app'] : ['type:lib', 'type:test'];
           if (target && target !== project && !allowed.includes(typeOf(target) ?? '')) violations.push(`${where}: only libraries may be imported`);
-          // Everything in the end-to-end project and the tools (the benchmark) is test code, not product.
-          if (testing && !isTestFile(file) && !['type:e2e', 'type:tool'].includes(typeOf(project) ?? '')) violations.push(`${where}: production code must not use a testing entry`);
+          // Everything in the end-to-end project, the test kit and the tools (the benchmark) is test code.
+          if (testing && !isTestFile(file) && !['type:e2e', 'type:tool', 'type:test'].includes(typeOf(project) ?? '')) violations.push(`${where}: production code must not use a testing entry`);
         }
       }
     }

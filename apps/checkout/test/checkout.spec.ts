@@ -3,7 +3,8 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { MAX_STORED_ANSWER_BYTES, closeRedis, createCartCache, pingRedis, type CartCache } from '@storefront/cart-cache';
+import { MAX_STORED_ANSWER_BYTES, createCartCache, type CartCache } from '@storefront/cart-cache';
+import { closeRedis, pingRedis } from '@storefront/redis';
 import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
@@ -12,7 +13,7 @@ import {
   freshShopper,
   gatewayIdentity,
   uniquePrefix,
-} from '@storefront/cart-cache/testing';
+} from '@storefront/test-kit';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 import { fingerprintOf } from '../src/idempotency';

@@ -3,7 +3,7 @@
 // SIGKILL may lose about the last second, never more than 2 s (Redis's own bound when an fsync runs
 // late). Carts acknowledged more than 2 s before the kill must be there after the restart. Carts
 // changed in the last moment may or may not be, and are only printed.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { call, inParallel, newSession, report } from '../support/http';
 import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
 

@@ -2,7 +2,7 @@
 // each fault doing exactly what it says, so each is checked here on its own.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { report } from '../support/http';
 

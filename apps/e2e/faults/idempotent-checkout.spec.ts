@@ -3,7 +3,7 @@
 // (same order id, Idempotent-Replayed: true). Then the same while the gateway process is stopped
 // (SIGTERM) and started again on its port with requests in flight: a client that retries what failed
 // to connect (safe, that is what the key is for) still ends with one order.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { call, countBy, formatCounts, newSession, report, type Answer } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';

@@ -3,7 +3,7 @@
 // 503 CART_UNAVAILABLE, and yet the add WAS applied. This is why a client must re-read the cart
 // before it retries an add (docs/DECISIONS.md "Redis down or slow"): adds are not idempotent, and a
 // blind retry adds twice.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { call, newSession, report } from '../support/http';
 import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';

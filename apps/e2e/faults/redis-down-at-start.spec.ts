@@ -1,7 +1,7 @@
 // Scenario c: Redis is down when the services start. They must start anyway (an orchestrator starts
 // them in any order, and a crash loop would only delay recovery), say 503 on /readyz and refuse cart
 // requests with 503 CART_UNAVAILABLE, then serve once Redis comes up, in the same processes.
-import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { call, report } from '../support/http';
 import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
 

@@ -2,7 +2,7 @@
 // Redis is the hard case: its sockets stay open and accept connections, nothing answers. The contract:
 // answers within 1 s, 503 CART_UNAVAILABLE while it lasts, nothing piling up, serving again after.
 import { listItems } from '@storefront/catalog';
-import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { describeSlow, startCartLoad } from './cart-load';
 import { countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
 import { startStorefrontProcesses, watchMemory, type StorefrontProcesses } from '../support/storefront-processes';

@@ -3,7 +3,7 @@
 // no process crashes, nothing piles up in memory, and the storefront serves again within 5 s of Redis
 // being back, without a restart.
 import { listItems } from '@storefront/catalog';
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
 import { describeSlow, startCartLoad } from './cart-load';
 import { countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
 import { startStorefrontProcesses, watchMemory, type StorefrontProcesses } from '../support/storefront-processes';

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@storefront/cart-cache/testing';
+import { freePort } from '@storefront/test-kit';
 
 const root = join(__dirname, '../../..');
 

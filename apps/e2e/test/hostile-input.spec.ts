@@ -9,7 +9,7 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { connectTestRedis, freshShopper, gatewayIdentity, testRedisUrl } from '@storefront/cart-cache/testing';
+import { connectTestRedis, freshShopper, gatewayIdentity, testRedisUrl } from '@storefront/test-kit';
 import { ITEM_ID_PATTERN, findItem, listItems } from '@storefront/catalog';
 import { newSession, startStorefront, type Storefront } from './storefront-harness';
 

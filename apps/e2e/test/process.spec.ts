@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { TEST_SECRET, testRedisUrl, waitFor } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, testRedisUrl, waitFor } from '@storefront/test-kit';
 
 const root = join(__dirname, '../../..');
 

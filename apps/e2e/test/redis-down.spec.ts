@@ -1,7 +1,7 @@
 // The whole storefront while its Redis is frozen (SIGSTOP) or killed: cart requests answer
 // 503 CART_UNAVAILABLE with Retry-After within 1 s, every /readyz says 503, and once Redis is back the
 // storefront serves again within 5 s without restarting anything.
-import { startControllableRedis, waitFor, type RedisProcess } from '@storefront/cart-cache/testing';
+import { startControllableRedis, waitFor, type RedisProcess } from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 
 let redis: RedisProcess;

@@ -4,7 +4,7 @@
 // docker-compose.yml) makes the storefront answer honest 503s, lose nothing, and serve again once
 // memory frees.
 import type { Redis } from 'ioredis';
-import { connectTestRedis, startControllableRedis, testRedisUrl, waitFor, type RedisProcess } from '@storefront/cart-cache/testing';
+import { connectTestRedis, startControllableRedis, testRedisUrl, waitFor, type RedisProcess } from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 
 const STORED_ANSWER_BUDGET_BYTES = 2048;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { TEST_SECRET, freePort, startControllableRedis, type RedisProcess } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, freePort, startControllableRedis, type RedisProcess } from '@storefront/test-kit';
 import { call, newSession, type Answer } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 

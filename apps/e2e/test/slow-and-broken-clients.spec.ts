@@ -4,7 +4,7 @@
 // answer first.
 import { connect } from 'node:net';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '@storefront/service-kit';
-import { testRedisUrl } from '@storefront/cart-cache/testing';
+import { testRedisUrl } from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 
 let store: Storefront;

@@ -1,6 +1,6 @@
 // Starts the whole storefront in this process (inventory, checkout, then the gateway in front of
 // them) on a real Redis, through each app's own start function, on free ports.
-import { TEST_SECRET, uniquePrefix } from '@storefront/cart-cache/testing';
+import { TEST_SECRET, uniquePrefix } from '@storefront/test-kit';
 import type { RunningService } from '@storefront/service-kit';
 import { readCheckoutConfig } from '../../checkout/src/config';
 import type { PaymentProcessor } from '../../checkout/src/payment';

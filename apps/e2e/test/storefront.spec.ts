@@ -1,7 +1,7 @@
 // The whole storefront, end to end: gateway, inventory and checkout started together on one real
 // Redis, driven only through the gateway as a client would.
 import type { Redis } from 'ioredis';
-import { connectTestRedis, gatewayIdentity, testRedisUrl } from '@storefront/cart-cache/testing';
+import { connectTestRedis, gatewayIdentity, testRedisUrl } from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 import { gatedPayments } from '../../checkout/test/gated-payments';
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { redisEnv } from '@storefront/redis';
 import { commonEnv, envVar, readConfig } from '@storefront/service-kit';
 
 const gatewayEnv = z.object({
   ...commonEnv,
+  ...redisEnv,
   PORT: envVar.port(3000),
   INVENTORY_URL: envVar.url('http://127.0.0.1:3001', ['http:']),
   CHECKOUT_URL: envVar.url('http://127.0.0.1:3002', ['http:']),

@@ -1,5 +1,5 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
-import { STARTUP_REDIS_WAIT_MS, closeRedis, createRedisClient, pingRedis, waitUntilReady } from '@storefront/cart-cache';
+import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
   boundPort,
   closeServer,
@@ -18,16 +18,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const { secret, warning } = resolveGatewaySecret(config.NODE_ENV, config.GATEWAY_SECRET);
   if (warning) logger.warn(warning);
-  const redis = createRedisClient(config.REDIS_URL, {
+  const redis = connectRedis(config, {
     name: 'gateway',
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
   });
   // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
-  await waitUntilReady(redis, STARTUP_REDIS_WAIT_MS).catch(() => undefined);
+  await redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
   const agent = createUpstreamAgent();
   const app = createApp({
     sessions: createSessionStore({
-      redis,
+      redis: redis.client,
       secret,
       prefix: config.REDIS_KEY_PREFIX,
       ttlSeconds: config.SESSION_TTL_SECONDS,
@@ -35,7 +35,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     }),
     handoff: createIdentityHandoff(secret),
     logger,
-    checkReady: () => pingRedis(redis),
+    checkReady: redis.checkReady,
     inventoryUrl: config.INVENTORY_URL,
     checkoutUrl: config.CHECKOUT_URL,
     agent,
@@ -48,7 +48,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     async stop() {
       await closeServer(server);
       agent.destroy();
-      await closeRedis(redis);
+      await redis.close();
     },
   };
 }

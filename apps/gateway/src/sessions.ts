@@ -3,8 +3,8 @@
 // Rate limiting shares the same Redis and the same round trip: checking a session also counts the
 // request against the shopper's budget for the current minute, in one script.
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { toCartError } from '@storefront/cart-cache';
+import type { Cluster, Redis } from 'ioredis';
+import { toRedisError } from '@storefront/redis';
 import { deriveKey, errors } from '@storefront/service-kit';
 
 // 32 random bytes in base64url: 256 bits, 43 URL-safe characters.
@@ -34,7 +34,7 @@ return {'OK'}
 type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 export interface SessionStoreOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   secret: string;
   prefix: string;
   ttlSeconds: number;
@@ -58,7 +58,7 @@ export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimi
     try {
       return await work();
     } catch (err) {
-      throw toCartError(err);
+      throw toRedisError(err);
     }
   };
   const limitedOrOk = (reply: unknown) => {

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { closeRedis, createRedisClient, pingRedis } from '@storefront/cart-cache';
+import { closeRedis, createRedisClient, pingRedis } from '@storefront/redis';
 import {
   TEST_SECRET,
   connectFastFailClient,
@@ -13,7 +13,7 @@ import {
   startControllableRedis,
   uniquePrefix,
   waitFor,
-} from '@storefront/cart-cache/testing';
+} from '@storefront/test-kit';
 import { boundPort, closeServer, createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 import { createUpstreamAgent } from '../src/proxy';

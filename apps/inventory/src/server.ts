@@ -1,5 +1,6 @@
 // Starts inventory from its checked configuration; stop() drains requests and closes Redis.
-import { STARTUP_REDIS_WAIT_MS, connectCarts, waitUntilReady } from '@storefront/cart-cache';
+import { connectCarts } from '@storefront/cart-cache';
+import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { InventoryConfig } from './config';
@@ -9,7 +10,7 @@ export async function startInventory(config: InventoryConfig): Promise<RunningSe
   const connection = connectCarts(config, { name: 'inventory', logger });
   // Take traffic once Redis is ready, so a restarted instance does not answer its first requests 503;
   // but never wait long: with Redis down the service starts anyway and /readyz says so.
-  await waitUntilReady(connection.redis, STARTUP_REDIS_WAIT_MS).catch(() => undefined);
+  await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
   const server = await listen(createApp({ ...connection, logger }), config.PORT);
   return {
     port: boundPort(server),

@@ -2,8 +2,9 @@
 // with its own Redis connection: every add counts and the limits hold.
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { closeRedis, createCartCache, pingRedis } from '@storefront/cart-cache';
-import { TEST_SECRET, connectFastFailClient, connectTestRedis, freshShopper, gatewayIdentity, uniquePrefix } from '@storefront/cart-cache/testing';
+import { createCartCache } from '@storefront/cart-cache';
+import { closeRedis, pingRedis } from '@storefront/redis';
+import { TEST_SECRET, connectFastFailClient, connectTestRedis, freshShopper, gatewayIdentity, uniquePrefix } from '@storefront/test-kit';
 import { boundPort, closeServer, createIdentityHandoff, createLogger, listen } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 

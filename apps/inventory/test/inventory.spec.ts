@@ -3,7 +3,8 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { closeRedis, createCartCache, pingRedis } from '@storefront/cart-cache';
+import { createCartCache } from '@storefront/cart-cache';
+import { closeRedis, pingRedis } from '@storefront/redis';
 import {
   TEST_SECRET,
   connectFastFailClient,
@@ -11,7 +12,7 @@ import {
   freshShopper,
   gatewayIdentity,
   uniquePrefix,
-} from '@storefront/cart-cache/testing';
+} from '@storefront/test-kit';
 import { listItems } from '@storefront/catalog';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';

@@ -2,4 +2,3 @@ export * from './lib/cart-cache';
 export * from './lib/cart-config';
 export * from './lib/errors';
 export * from './lib/middleware';
-export * from './lib/redis-client';

@@ -1,21 +1,24 @@
 // The cart operations against a real Redis: results, the state left in Redis, expiry and limits.
-import type { Redis } from 'ioredis';
-import { CartLimitError, CheckoutInProgressError, closeRedis, createCartCache, type CartLine } from '@storefront/cart-cache';
-import { TEST_SECRET, connectFastFailClient, connectTestRedis, freshShopper, uniquePrefix } from '@storefront/cart-cache/testing';
+import type { Cluster, Redis } from 'ioredis';
+import { CartLimitError, CheckoutInProgressError, createCartCache, type CartLine } from '@storefront/cart-cache';
+import type { RedisConnection } from '@storefront/redis';
+import { TEST_SECRET, connectTestStore, freshShopper, inspectTestStore, keysMatching, uniquePrefix } from '@storefront/test-kit';
 
 const TTL_SECONDS = 3600;
-let redis: Redis;
-let inspect: Redis;
+let connection: RedisConnection;
+let redis: Redis | Cluster;
+let inspect: Redis | Cluster;
 let prefix: string;
 
 const sorted = (cart: CartLine[]) => [...cart].sort((a, b) => a.id.localeCompare(b.id));
 
 beforeAll(async () => {
-  redis = await connectFastFailClient();
-  inspect = connectTestRedis();
+  connection = await connectTestStore();
+  redis = connection.client;
+  inspect = inspectTestStore();
 });
 afterAll(async () => {
-  await closeRedis(redis);
+  await connection.close();
   await inspect.quit();
 });
 beforeEach(() => {
@@ -27,7 +30,7 @@ function cache(overrides: Partial<Parameters<typeof createCartCache>[0]> = {}) {
 }
 
 async function keysOf(pattern = `${prefix}*`): Promise<string[]> {
-  return inspect.keys(pattern);
+  return keysMatching(inspect, pattern);
 }
 
 describe('createCartCache options', () => {

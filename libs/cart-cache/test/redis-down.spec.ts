@@ -1,7 +1,8 @@
 // What the cart layer does when Redis is stopped or frozen: fail within about half a second as
 // 503 CART_UNAVAILABLE, and serve again by itself once Redis is back.
-import { closeRedis, createCartCache, createRedisClient, CartUnavailableError, waitUntilReady } from '@storefront/cart-cache';
-import { TEST_SECRET, freshShopper, startControllableRedis, uniquePrefix, waitFor, type RedisProcess } from '@storefront/cart-cache/testing';
+import { createCartCache } from '@storefront/cart-cache';
+import { closeRedis, createRedisClient, RedisUnavailableError, waitUntilReady } from '@storefront/redis';
+import { TEST_SECRET, freshShopper, startControllableRedis, uniquePrefix, waitFor, type RedisProcess } from '@storefront/test-kit';
 
 let server: RedisProcess;
 
@@ -20,7 +21,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; error: un
   }
 }
 
-it('fails fast with CartUnavailableError while Redis is frozen or stopped, and recovers without a restart', async () => {
+it('fails fast with RedisUnavailableError while Redis is frozen or stopped, and recovers without a restart', async () => {
   const redis = createRedisClient(server.url, { name: 'redis-down-test' });
   await waitUntilReady(redis);
   const carts = createCartCache({ redis, secret: TEST_SECRET, prefix: uniquePrefix('redis-down') });
@@ -30,20 +31,20 @@ it('fails fast with CartUnavailableError while Redis is frozen or stopped, and r
 
     server.freeze();
     const frozen = await timed(() => carts.read(shopper));
-    expect(frozen.error).toBeInstanceOf(CartUnavailableError);
+    expect(frozen.error).toBeInstanceOf(RedisUnavailableError);
     expect(frozen.error).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect(frozen.ms).toBeLessThan(900);
     // The silent connection was dropped with the first timeout: nothing piles up behind it, and the
     // next request fails at once while the client reconnects.
     const next = await timed(() => carts.add(shopper, 'badger-mug', 1));
-    expect(next.error).toBeInstanceOf(CartUnavailableError);
+    expect(next.error).toBeInstanceOf(RedisUnavailableError);
     expect(next.ms).toBeLessThan(100);
     server.thaw();
     await waitFor(() => carts.read(shopper).then(() => true), 5_000);
 
     await server.kill();
     const stopped = await timed(() => carts.add(shopper, 'badger-mug', 1));
-    expect(stopped.error).toBeInstanceOf(CartUnavailableError);
+    expect(stopped.error).toBeInstanceOf(RedisUnavailableError);
     expect(stopped.ms).toBeLessThan(900);
 
     // A fresh Redis (no persistence here): the cart is gone, but the same client serves again.

@@ -8,7 +8,6 @@ describe('readConfig', () => {
     expect(readConfig(schema, {})).toMatchObject({
       PORT: 3001,
       LIMIT: 99,
-      REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: 'storefront:',
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
@@ -24,18 +23,10 @@ describe('readConfig', () => {
     ['PORT', '70000'],
     ['LIMIT', '0'],
     ['LIMIT', '1.5'],
-    ['REDIS_URL', 'http://localhost:6379'],
-    ['REDIS_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => readConfig(schema, { [name]: value })).toThrow(ConfigError);
     expect(() => readConfig(schema, { [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
-  });
-
-  it('accepts rediss:// and a user and password in REDIS_URL', () => {
-    expect(readConfig(schema, { REDIS_URL: 'rediss://user:pass@redis.example:6380' }).REDIS_URL).toBe(
-      'rediss://user:pass@redis.example:6380',
-    );
   });
 });
 

@@ -5,7 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { findOnPath, freePort, startRedisProcess } from '@storefront/cart-cache/testing';
+import { findOnPath, freePort, startRedisProcess } from '@storefront/test-kit';
 
 export { findOnPath };
 

@@ -3,6 +3,7 @@
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { RedisUnavailableError, toRedisError, type WriteConcern } from '@storefront/redis';
 import { AppError, HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
   CartLimitError,
@@ -10,7 +11,6 @@ import {
   IdempotencyInProgressError,
   IdempotencyKeysExhaustedError,
   IdempotencyKeyReusedError,
-  toCartError,
 } from './errors';
 import { createKeyspace, type ShopperKeys } from './keys';
 import {
@@ -67,6 +67,8 @@ export interface CartCacheOptions {
   idempotencyInProgressMs?: number;
   /** Most live idempotency records per shopper; a new key past that is 429 until the oldest expires. */
   idempotencyMaxRecords?: number;
+  /** Replicas that must acknowledge every change (Redis WAIT) before it counts; none by default. */
+  writeConcern?: WriteConcern;
 }
 
 /** The most bytes a stored answer may take: a retry's answer is kept for 24 hours. */
@@ -183,19 +185,37 @@ export function createCartCache(options: CartCacheOptions) {
 
   // defineCommand loads each script once per connection and falls back from EVALSHA to EVAL by itself.
   for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
-  const script = (name: ScriptName): ScriptRunner => {
+  const writeConcern = options.writeConcern ?? { replicas: 0, timeoutMs: 0 };
+  /**
+   * A script as a function. A change (`confirmed`) under a write concern is sent with WAIT in one
+   * pipeline, so the replicas' acknowledgement costs no extra round trip; fewer of them in time is
+   * 503 (the change may be applied, as with any 503).
+   */
+  const script = (name: ScriptName, confirmed: boolean): ScriptRunner => {
     const runner = (redis as unknown as Record<string, ScriptRunner>)[name];
-    return (...args) => runner.apply(redis, args);
+    if (!confirmed || writeConcern.replicas === 0) return (...args) => runner.apply(redis, args);
+    return async (...args) => {
+      const pipeline = redis.pipeline();
+      (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[name](...args);
+      pipeline.wait(writeConcern.replicas, writeConcern.timeoutMs);
+      const [[scriptError, reply], [waitError, acknowledged]] = (await pipeline.exec()) as [Error | null, unknown][];
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      if (Number(acknowledged) < writeConcern.replicas) {
+        throw new RedisUnavailableError(new Error(`${String(acknowledged)} of ${writeConcern.replicas} replicas acknowledged in time`));
+      }
+      return reply;
+    };
   };
   const run = {
-    read: script('storefrontCartRead'),
-    add: script('storefrontCartAdd'),
-    set: script('storefrontCartSet'),
-    remove: script('storefrontCartRemove'),
-    claim: script('storefrontCartClaim'),
-    settle: script('storefrontCartSettle'),
-    recordAnswer: script('storefrontCartRecordAnswer'),
-    spendHandoff: script('storefrontCartSpendHandoff'),
+    read: script('storefrontCartRead', false),
+    add: script('storefrontCartAdd', true),
+    set: script('storefrontCartSet', true),
+    remove: script('storefrontCartRemove', true),
+    claim: script('storefrontCartClaim', true),
+    settle: script('storefrontCartSettle', true),
+    recordAnswer: script('storefrontCartRecordAnswer', true),
+    spendHandoff: script('storefrontCartSpendHandoff', false),
   };
 
   /**
@@ -218,7 +238,7 @@ export function createCartCache(options: CartCacheOptions) {
     try {
       reply = await runner(...keysOf(keys), keys.handoffNonce(nonce), ...args, nonce ? '1' : '', HANDOFF_NONCE_TTL_MS);
     } catch (err) {
-      throw toCartError(err);
+      throw toRedisError(err);
     }
     const replies = Array.isArray(reply) ? reply : [reply];
     if (replies[0] === 'REPLAY') throw errors.unauthenticated('This identity hand-off was already used.');

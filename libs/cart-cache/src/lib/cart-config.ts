@@ -1,6 +1,6 @@
 // The settings of a service that holds carts (docs/CONTRACT.md "Services" and "Cart rules"), and the wiring
 // from those settings to a connected cart cache, shared by inventory and checkout.
-import type { Redis } from 'ioredis';
+import { connectRedis, redisEnv, type RedisConnection, type RedisSettings } from '@storefront/redis';
 import {
   commonEnv,
   createIdentityHandoff,
@@ -10,7 +10,6 @@ import {
   type Logger,
 } from '@storefront/service-kit';
 import { CART_DEFAULTS, createCartCache, type CartCache } from './cart-cache';
-import { closeRedis, createRedisClient, pingRedis } from './redis-client';
 
 export const cartEnv = {
   CART_TTL_SECONDS: envVar.int(CART_DEFAULTS.ttlSeconds, 1, 365 * 24 * 60 * 60),
@@ -18,9 +17,8 @@ export const cartEnv = {
   CART_MAX_LINES: envVar.int(CART_DEFAULTS.limits.maxLines, 1, 10_000),
 };
 
-export interface CartServiceSettings {
+export interface CartServiceSettings extends RedisSettings {
   NODE_ENV: string;
-  REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
   GATEWAY_SECRET?: string;
   CART_TTL_SECONDS: number;
@@ -29,30 +27,32 @@ export interface CartServiceSettings {
 }
 
 /** The environment a cart service reads, besides its PORT. */
-export const cartServiceEnv = { ...commonEnv, ...cartEnv };
+export const cartServiceEnv = { ...commonEnv, ...redisEnv, ...cartEnv };
 
 export interface CartConnection {
-  redis: Redis;
+  redis: RedisConnection;
   carts: CartCache;
   handoff: IdentityHandoff;
-  /** Readiness: Redis answers a PING. */
+  /** Readiness: Redis can serve (see RedisConnection.checkReady). */
   checkReady: () => Promise<void>;
   close: () => Promise<void>;
 }
 
 /**
- * Connects a service to its carts: the fast-fail Redis client, the cart cache and the verifier of the
- * gateway's hand-off. The service starts even when Redis is down (its /readyz says so until it is up).
+ * Connects a service to its carts: the fast-fail Redis client of the chosen topology, the cart cache
+ * and the verifier of the gateway's hand-off. The service starts even when Redis is down (its
+ * /readyz says so until it is up).
  */
 export function connectCarts(settings: CartServiceSettings, options: { name: string; logger: Logger }): CartConnection {
   const { secret, warning } = resolveGatewaySecret(settings.NODE_ENV, settings.GATEWAY_SECRET);
   if (warning) options.logger.warn(warning);
-  const redis = createRedisClient(settings.REDIS_URL, {
+  const redis = connectRedis(settings, {
     name: options.name,
     onError: (err) => options.logger.warn({ err: err.message }, 'redis connection error'),
   });
   const carts = createCartCache({
-    redis,
+    redis: redis.client,
+    writeConcern: redis.writeConcern,
     secret,
     prefix: settings.REDIS_KEY_PREFIX,
     ttlSeconds: settings.CART_TTL_SECONDS,
@@ -62,7 +62,7 @@ export function connectCarts(settings: CartServiceSettings, options: { name: str
     redis,
     carts,
     handoff: createIdentityHandoff(secret),
-    checkReady: () => pingRedis(redis),
-    close: () => closeRedis(redis),
+    checkReady: redis.checkReady,
+    close: redis.close,
   };
 }

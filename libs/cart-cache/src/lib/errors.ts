@@ -1,20 +1,10 @@
 // The cart's errors, each with its stable code and status (docs/CONTRACT.md "Errors").
-import { ReplyError } from 'ioredis';
-import { AppError, errors } from '@storefront/service-kit';
+import { AppError } from '@storefront/service-kit';
 
 export class CartLimitError extends AppError {
   constructor(message: string) {
     super('CART_LIMIT', message, 422);
     this.name = 'CartLimitError';
-  }
-}
-
-export class CartUnavailableError extends AppError {
-  constructor(cause?: unknown) {
-    const { code, message, status, headers } = errors.cartUnavailable();
-    super(code, message, status, headers);
-    this.name = 'CartUnavailableError';
-    this.cause = cause;
   }
 }
 
@@ -60,17 +50,4 @@ export class IdempotencyKeyReusedError extends AppError {
     super('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.', 422);
     this.name = 'IdempotencyKeyReusedError';
   }
-}
-
-// Replies that mean "Redis cannot serve right now", as opposed to a bug in our commands.
-const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOAUTH|WRONGPASS|NOPERM)\b/;
-
-/**
- * Turns what ioredis rejects with into the contract's errors: no connection, a timeout or a server
- * that cannot serve is 503 CART_UNAVAILABLE; any other reply error is a bug and stays as it is (500).
- */
-export function toCartError(err: unknown): unknown {
-  if (err instanceof AppError) return err;
-  if (err instanceof ReplyError && !UNAVAILABLE_REPLIES.test((err as Error).message)) return err;
-  return new CartUnavailableError(err);
 }

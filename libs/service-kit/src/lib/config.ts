@@ -29,6 +29,23 @@ export const envVar = {
         { message: `must be a URL starting with ${protocols.join(' or ')}//` },
       ),
     ),
+  optionalUrl: (protocols: readonly string[]) =>
+    z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine(
+          (value) => {
+            try {
+              return protocols.includes(new URL(value).protocol);
+            } catch {
+              return false;
+            }
+          },
+          { message: `must be a URL starting with ${protocols.join(' or ')}//` },
+        )
+        .optional(),
+    ),
   string: (defaultValue: string) => z.preprocess(unsetIfEmpty, z.string().default(defaultValue)),
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),
   enumOf: <T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) =>
@@ -53,7 +70,6 @@ export const MIN_GATEWAY_SECRET_LENGTH = 32;
 export const commonEnv = {
   NODE_ENV: envVar.string('development'),
   LOG_LEVEL: envVar.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-  REDIS_URL: envVar.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: envVar.string('storefront:'),
   GATEWAY_SECRET: envVar.optionalString(),
 };

@@ -8,7 +8,8 @@
 // and expiry but not recorded as used, which would cost this design a third round trip (inventory
 // records it inside its one script).
 import { z } from 'zod';
-import { createRedisClient, pingRedis, requireShopper } from '@storefront/cart-cache';
+import { requireShopper } from '@storefront/cart-cache';
+import { createRedisClient, pingRedis } from '@storefront/redis';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
 import { createIdentityHandoff, createLogger, createServiceApp, errors, listen, parseBody } from '@storefront/service-kit';
 import { articleCartKey, type ArticleCartLine } from './article-keys';

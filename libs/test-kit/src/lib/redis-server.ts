@@ -87,6 +87,10 @@ export async function startRedisProcess(binary: string, extraArgs: string[] = []
     proc.kill('SIGCONT');
     proc.kill('SIGKILL');
     await exited;
+    // A child that redis-server forked (to stream a snapshot to a replica) inherits these pipes and
+    // can outlive it for a moment: let go of them, or they keep the test process alive.
+    proc.stdout?.destroy();
+    proc.stderr?.destroy();
   }
 
   await start();

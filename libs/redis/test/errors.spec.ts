@@ -1,13 +1,14 @@
 // How Redis failures map onto the contract: "cannot serve now" is 503 CART_UNAVAILABLE, a bug stays a bug.
 import { ReplyError } from 'ioredis';
-import { CartLimitError, CartUnavailableError, toCartError } from '@storefront/cart-cache';
+import { RedisUnavailableError, toRedisError } from '@storefront/redis';
+import { AppError } from '@storefront/service-kit';
 
-describe('toCartError', () => {
+describe('toRedisError', () => {
   it.each(['Connection is closed.', 'Command timed out', "Stream isn't writeable and enableOfflineQueue options is false"])(
     'maps the client error %p to 503 CART_UNAVAILABLE with Retry-After',
     (message) => {
-      const mapped = toCartError(new Error(message));
-      expect(mapped).toBeInstanceOf(CartUnavailableError);
+      const mapped = toRedisError(new Error(message));
+      expect(mapped).toBeInstanceOf(RedisUnavailableError);
       expect(mapped).toMatchObject({ status: 503, code: 'CART_UNAVAILABLE', headers: { 'Retry-After': '1' } });
     },
   );
@@ -15,17 +16,17 @@ describe('toCartError', () => {
   it.each(['LOADING Redis is loading the dataset in memory', 'BUSY Redis is busy running a script', 'OOM command not allowed', 'READONLY You can\'t write against a read only replica', 'NOAUTH Authentication required.'])(
     'maps the server reply %p to 503 CART_UNAVAILABLE',
     (message) => {
-      expect(toCartError(new ReplyError(message))).toBeInstanceOf(CartUnavailableError);
+      expect(toRedisError(new ReplyError(message))).toBeInstanceOf(RedisUnavailableError);
     },
   );
 
   it('leaves any other reply error as it is, so it becomes 500 INTERNAL and gets logged', () => {
     const bug = new ReplyError('ERR Error running script: attempt to compare nil with number');
-    expect(toCartError(bug)).toBe(bug);
+    expect(toRedisError(bug)).toBe(bug);
   });
 
   it('passes the contract errors through', () => {
-    const limit = new CartLimitError('full');
-    expect(toCartError(limit)).toBe(limit);
+    const limit = new AppError('CART_LIMIT', 'full', 422);
+    expect(toRedisError(limit)).toBe(limit);
   });
 });

@@ -1,0 +1,89 @@
+// What the cart needs from a distributed Redis (npm run test:topologies runs this file on one node, a
+// Cluster and Sentinel): every script keeps all its keys in one hash slot, so a Cluster can run it
+// atomically on one shard; and a write concern (Redis WAIT, in the script's own round trip) makes a
+// change count only once enough replicas have it.
+import { randomBytes } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+import { Redis, type Command } from 'ioredis';
+import { createCartCache } from '@storefront/cart-cache';
+import { RedisUnavailableError, type RedisConnection } from '@storefront/redis';
+import { TEST_SECRET, connectTestStore, freshShopper, testTopology, uniquePrefix } from '@storefront/test-kit';
+
+let connection: RedisConnection;
+beforeAll(async () => {
+  connection = await connectTestStore('topology-test');
+});
+afterAll(() => connection.close());
+
+/** Every command sent to any Redis connection of this process while `work` runs. */
+async function commandsDuring(work: () => Promise<unknown>): Promise<Array<{ name: string; keys: string[] }>> {
+  const seen: Array<{ name: string; keys: string[] }> = [];
+  const original = Redis.prototype.sendCommand;
+  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (this: Redis, command: Command, ...rest) {
+    seen.push({ name: command.name, keys: command.getKeys().map(String) });
+    return original.call(this, command, ...(rest as []));
+  });
+  try {
+    await work();
+  } finally {
+    spy.mockRestore();
+  }
+  return seen;
+}
+
+it('keeps the keys of every script call in one hash slot', async () => {
+  const carts = createCartCache({ redis: connection.client, secret: TEST_SECRET, prefix: uniquePrefix('slots') });
+  const handoff = () => ({ nonce: randomBytes(12).toString('base64url'), spent: false });
+  const commands = await commandsDuring(async () => {
+    const shopper = freshShopper();
+    const asRequest = { userToken: shopper, handoff: handoff() };
+    await carts.read(asRequest);
+    await carts.add({ userToken: shopper, handoff: handoff() }, 'badger-mug', 2);
+    await carts.setQuantity({ userToken: shopper, handoff: handoff() }, 'badger-tee', 1);
+    await carts.remove({ userToken: shopper, handoff: handoff() }, 'badger-tee');
+    await carts.recordAnswer({ userToken: shopper, handoff: handoff() }, { key: 'bad', fingerprint: 'f0' }, { status: 400, body: '{}' });
+    const claim = await carts.claim({ userToken: shopper, handoff: handoff() }, { key: 'k1', fingerprint: 'f1' });
+    if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+    await carts.settle(shopper, { claimId: claim.claimId, outcome: 'placed', idempotency: { key: 'k1', fingerprint: 'f1', response: { status: 200, body: '{}' } } });
+    await carts.spendHandoff({ userToken: shopper, handoff: handoff() });
+  });
+  const scripts = commands.filter((command) => command.name === 'evalsha' || command.name === 'eval');
+  expect(scripts.length).toBeGreaterThanOrEqual(8);
+  for (const { keys } of scripts) {
+    expect(keys.length).toBeGreaterThan(0);
+    expect(new Set(keys.map((key) => calculateSlot(key))).size).toBe(1);
+  }
+});
+
+describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
+  // One node has no replica to confirm anything: the confirming case runs on a Cluster and on Sentinel.
+  const withReplicas = testTopology() !== 'single';
+
+  (withReplicas ? it : it.skip)('confirms a change once a replica has it, in the same round trip as the script', async () => {
+    const carts = createCartCache({
+      redis: connection.client,
+      secret: TEST_SECRET,
+      prefix: uniquePrefix('wait'),
+      writeConcern: { replicas: 1, timeoutMs: 1_000 },
+    });
+    const shopper = freshShopper();
+    const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
+    expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+  });
+
+  it('answers 503 when fewer replicas than asked confirm in time, though the change may be applied', async () => {
+    const carts = createCartCache({
+      redis: connection.client,
+      secret: TEST_SECRET,
+      prefix: uniquePrefix('wait-short'),
+      writeConcern: { replicas: 5, timeoutMs: 100 },
+    });
+    const shopper = freshShopper();
+    const started = Date.now();
+    await expect(carts.add(shopper, 'badger-mug', 1)).rejects.toBeInstanceOf(RedisUnavailableError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Reads are not confirmed: the change is there, as the contract warns for any 503.
+    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+  });
+});

@@ -1,0 +1,213 @@
+// The one door to Redis: an ioredis client for one node, a Redis Cluster or a Sentinel-named primary,
+// all set to fail fast. A request never waits on a dead, frozen or failing-over Redis for much more
+// than half a second, nothing queues without bound, a command is never sent twice, and the client
+// reconnects by itself.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { redisTopologyOf, writeConcernOf, type RedisSettings, type RedisTopology, type WriteConcern } from './settings';
+
+export interface RedisClientOptions {
+  /** Shown in CLIENT LIST, to tell the services' connections apart. */
+  name: string;
+  /** Called for connection errors, at most once per `errorLogIntervalMs` (they repeat while Redis is down). */
+  onError?: (err: Error) => void;
+  /** How long a command may wait for its reply. */
+  commandTimeoutMs?: number;
+  errorLogIntervalMs?: number;
+}
+
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** How long a starting service waits for Redis before it listens anyway. */
+export const STARTUP_REDIS_WAIT_MS = 2_000;
+
+/** The settings of every data connection, on every topology. */
+function fastFail(options: RedisClientOptions): RedisOptions {
+  const timeout = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
+  return {
+    connectionName: options.name,
+    // With Redis down, fail now instead of queueing until it returns (ioredis queues forever by default).
+    enableOfflineQueue: false,
+    // No per-request retries: the client decides (Retry-After), and a lost reply is never sent twice...
+    maxRetriesPerRequest: 0,
+    // ...nor resent by the client after a reconnect (an add applied twice, a hand-off spent twice).
+    autoResendUnfulfilledCommands: false,
+    // A frozen Redis keeps the socket open but never answers: bound every command...
+    commandTimeout: timeout,
+    // ...and drop a connection that goes silent with commands pending, so those commands do not pile
+    // up for as long as Redis stays frozen; while it reconnects, requests fail at once.
+    socketTimeout: timeout,
+    connectTimeout: 1_000,
+    // Commands issued in the same tick by concurrent requests share one socket write; each request
+    // still makes exactly one round trip, with fewer system calls under load.
+    enableAutoPipelining: true,
+    // Reconnect forever with backoff capped at 1 s, so service resumes within seconds of Redis returning.
+    retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+  };
+}
+
+function logErrors(client: Redis | Cluster, options: RedisClientOptions): void {
+  const interval = options.errorLogIntervalMs ?? 5_000;
+  let lastLogged = 0;
+  // Without an 'error' listener, ioredis logs every reconnect failure to stderr as unhandled.
+  client.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLogged >= interval) {
+      lastLogged = now;
+      options.onError?.(err);
+    }
+  });
+}
+
+/** A fast-fail client for one Redis node at `url` (redis:// or rediss://, user and password in it). */
+export function createRedisClient(url: string, options: RedisClientOptions): Redis {
+  const redis = new Redis(url, fastFail(options));
+  logErrors(redis, options);
+  return redis;
+}
+
+function createClusterClient(topology: Extract<RedisTopology, { kind: 'cluster' }>, options: RedisClientOptions): Cluster {
+  const { enableAutoPipelining, ...perNode } = fastFail(options);
+  const clusterOptions: ClusterOptions = {
+    // Only the Cluster's own setting counts; inside redisOptions ioredis ignores it.
+    enableOfflineQueue: false,
+    enableAutoPipelining,
+    redisOptions: {
+      ...perNode,
+      username: topology.username,
+      password: topology.password,
+      tls: topology.tls ? {} : undefined,
+    },
+    // A request may follow a redirection or wait out a failover this long, and no longer:
+    // 4 tries 100 ms apart, each bounded by the command timeout.
+    maxRedirections: 4,
+    retryDelayOnMoved: 0,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    // Learn a new slot map without waiting for a MOVED to tell us (off unless set).
+    slotsRefreshInterval: 2_000,
+    slotsRefreshTimeout: 1_000,
+    clusterRetryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+  };
+  const cluster = new Cluster(topology.nodes, clusterOptions);
+  logErrors(cluster, options);
+  return cluster;
+}
+
+function createSentinelClient(topology: Extract<RedisTopology, { kind: 'sentinel' }>, options: RedisClientOptions): Redis {
+  const redis = new Redis({
+    ...fastFail(options),
+    sentinels: topology.sentinels,
+    name: topology.name,
+    username: topology.username,
+    password: topology.password,
+    sentinelUsername: topology.sentinel.username,
+    sentinelPassword: topology.sentinel.password,
+    // React to +switch-master at once instead of waiting for the old primary's connection to fail.
+    failoverDetector: true,
+    sentinelRetryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+  });
+  logErrors(redis, options);
+  return redis;
+}
+
+export interface RedisConnection {
+  /** For commands and scripts: a Redis (one node, or the primary Sentinel names) or a Cluster. */
+  client: Redis | Cluster;
+  topology: RedisTopology['kind'];
+  /** How many replicas must confirm each cart write (0: none). */
+  writeConcern: WriteConcern;
+  /**
+   * Resolves when Redis can serve: one node or Sentinel's primary answers a PING; on a Cluster, every
+   * slot is served and every primary answers (which also opens each primary's connection).
+   */
+  checkReady(): Promise<void>;
+  /** Resolves once checkReady() passes, or rejects after `timeoutMs`. */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ALL_SLOTS = 16_384;
+
+async function clusterReady(cluster: Cluster): Promise<void> {
+  if (cluster.status !== 'ready') throw new Error(`the cluster client is ${cluster.status}`);
+  const ranges = (await cluster.cluster('SLOTS')) as Array<[number, number, ...unknown[]]>;
+  const covered = ranges.reduce((sum, [from, to]) => sum + (to - from + 1), 0);
+  if (covered !== ALL_SLOTS) throw new Error(`${ALL_SLOTS - covered} slots have no primary`);
+  // A primary's connection opens on its first command; until it is up, ioredis (with no offline
+  // queue) refuses commands for it at once. Asking each primary here opens them all before traffic.
+  await Promise.all(cluster.nodes('master').map((node) => node.ping()));
+}
+
+/** Connects to the topology the settings choose (a ConfigError for settings that choose none or two). */
+export function connectRedis(settings: RedisSettings, options: RedisClientOptions): RedisConnection {
+  const topology = redisTopologyOf(settings);
+  const client =
+    topology.kind === 'cluster'
+      ? createClusterClient(topology, options)
+      : topology.kind === 'sentinel'
+        ? createSentinelClient(topology, options)
+        : createRedisClient(topology.url, options);
+  const checkReady = async () => {
+    if (client instanceof Cluster) await clusterReady(client);
+    else await client.ping();
+  };
+  return {
+    client,
+    topology: topology.kind,
+    writeConcern: writeConcernOf(settings),
+    checkReady,
+    waitUntilReady: (timeoutMs = 5_000) => waitUntil(checkReady, timeoutMs),
+    close: () => closeRedis(client),
+  };
+}
+
+async function waitUntil(check: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`Redis was not ready within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Readiness of a single client: Redis answers a PING (within the command timeout). */
+export async function pingRedis(redis: Pick<Redis, 'ping'>): Promise<void> {
+  await redis.ping();
+}
+
+/** Resolves once a single client is ready to take commands, or rejects after `timeoutMs`. */
+export async function waitUntilReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis was not ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
+/**
+ * Closes the connection: QUIT when connected (pending replies arrive first), then disconnect, which
+ * also closes what QUIT leaves open (Sentinel's failover detector keeps a connection to each sentinel).
+ */
+export async function closeRedis(redis: Redis | Cluster): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+    } catch {
+      // the connection is going anyway
+    }
+  }
+  redis.disconnect();
+}
