@@ -136,7 +136,9 @@ export async function waitReady(urls: string[], timeoutMs = 5_000): Promise<void
 
 export interface StorefrontOptions {
   /** The Redis every service uses, unless `redisUrls` names another for one of them. */
-  redisUrl: string;
+  redisUrl?: string;
+  /** Instead of `redisUrl`: the environment that chooses another topology (REDIS_CLUSTER_NODES, REDIS_SENTINELS). */
+  redisEnv?: Record<string, string>;
   /** Per service: e.g. inventory through a fault proxy, the others straight to Redis. */
   redisUrls?: Partial<Record<AppName, string>>;
   secret: string;
@@ -170,7 +172,7 @@ export interface StorefrontProcesses {
 
 export async function startStorefrontProcesses(options: StorefrontOptions): Promise<StorefrontProcesses> {
   const envOf = (app: AppName): Record<string, string> => ({
-    REDIS_URL: options.redisUrls?.[app] ?? options.redisUrl,
+    ...(options.redisEnv ?? { REDIS_URL: options.redisUrls?.[app] ?? (options.redisUrl as string) }),
     GATEWAY_SECRET: options.secret,
     REDIS_KEY_PREFIX: options.prefix,
     LOG_LEVEL: options.logLevels?.[app] ?? 'warn',

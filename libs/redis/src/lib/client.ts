@@ -76,9 +76,10 @@ function createClusterClient(topology: Extract<RedisTopology, { kind: 'cluster' 
       password: topology.password,
       tls: topology.tls ? {} : undefined,
     },
-    // A request may follow a redirection or wait out a failover this long, and no longer:
-    // 4 tries 100 ms apart, each bounded by the command timeout.
-    maxRedirections: 4,
+    // A request may follow a redirection or wait out a failover this long, and no longer: 3 tries
+    // 100 ms apart. (The gateway's session check and the service's cart operation can both meet a
+    // failover, one after the other, within the contract's 1 s.)
+    maxRedirections: 3,
     retryDelayOnMoved: 0,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
