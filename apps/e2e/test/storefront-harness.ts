@@ -1,5 +1,5 @@
 // Starts the whole storefront in this process (inventory, checkout, then the gateway in front of
-// them) on a real Redis, through each app's own start function, on free ports.
+// them) on a real Redis (one node, or any topology by its environment), through each app's own start function, on free ports.
 import { TEST_SECRET, uniquePrefix } from '@storefront/test-kit';
 import type { RunningService } from '@storefront/service-kit';
 import { readCheckoutConfig } from '../../checkout/src/config';
@@ -23,9 +23,15 @@ export interface Storefront {
   stop(): Promise<void>;
 }
 
-export async function startStorefront(options: { redisUrl: string; payments?: PaymentProcessor }): Promise<Storefront> {
+export async function startStorefront(options: {
+  /** One Redis node; or `redisEnv` for another topology (testRedisEnv() gives this run's). */
+  redisUrl?: string;
+  redisEnv?: Record<string, string>;
+  payments?: PaymentProcessor;
+}): Promise<Storefront> {
   const prefix = uniquePrefix('e2e');
-  const env = { REDIS_URL: options.redisUrl, GATEWAY_SECRET: TEST_SECRET, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', PORT: '0' };
+  const redis = options.redisEnv ?? { REDIS_URL: options.redisUrl as string };
+  const env = { ...redis, GATEWAY_SECRET: TEST_SECRET, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', PORT: '0' };
   const inventory = await startInventory(readInventoryConfig(env));
   const checkout = await startCheckout(readCheckoutConfig(env), options.payments);
   const inventoryUrl = `http://127.0.0.1:${inventory.port}`;

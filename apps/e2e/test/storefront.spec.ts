@@ -1,17 +1,18 @@
-// The whole storefront, end to end: gateway, inventory and checkout started together on one real
-// Redis, driven only through the gateway as a client would.
-import type { Redis } from 'ioredis';
-import { connectTestRedis, gatewayIdentity, testRedisUrl } from '@storefront/test-kit';
+// The whole storefront, end to end: gateway, inventory and checkout started together on a real Redis,
+// driven only through the gateway as a client would. npm run test:topologies runs it on a Redis
+// Cluster and on Sentinel too.
+import type { Cluster, Redis } from 'ioredis';
+import { gatewayIdentity, inspectTestStore, keysMatching, testRedisEnv } from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 import { gatedPayments } from '../../checkout/test/gated-payments';
 
 const pay = (token = 'tok_visa') => ({ payment: { token } });
 let store: Storefront;
-let inspect: Redis;
+let inspect: Redis | Cluster;
 
 beforeAll(async () => {
-  store = await startStorefront({ redisUrl: testRedisUrl() });
-  inspect = connectTestRedis();
+  store = await startStorefront({ redisEnv: testRedisEnv() });
+  inspect = inspectTestStore();
 });
 afterAll(async () => {
   await store.stop();
@@ -35,7 +36,7 @@ it('a shopper signs in, adds, views, checks out, and finds the cart empty after'
   expect(order.status).toBe(200);
   expect(order.body).toMatchObject({ message: 'Thanks for shopping with us!', order: { total: 2 * 1250 + 3 * 2400, currency: 'USD' } });
   expect((await call(base, 'GET', '/Cart', { token })).body).toEqual({ cart: [] });
-  expect(await inspect.keys(`${store.prefix}cart:*`)).toEqual([]);
+  expect(await keysMatching(inspect, `${store.prefix}cart:*`)).toEqual([]);
 });
 
 it('a declined payment answers 402 and keeps the cart', async () => {
@@ -66,7 +67,7 @@ describe('with a payment held open', () => {
   let payments: ReturnType<typeof gatedPayments>;
   beforeEach(async () => {
     payments = gatedPayments();
-    slow = await startStorefront({ redisUrl: testRedisUrl(), payments: payments.processor });
+    slow = await startStorefront({ redisEnv: testRedisEnv(), payments: payments.processor });
   });
   afterEach(async () => {
     payments.release();
