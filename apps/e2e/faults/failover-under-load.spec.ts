@@ -1,5 +1,6 @@
-// A primary killed (SIGKILL) under cart load through the gateway, on a Redis Cluster (3 primaries, 1
-// replica each, cluster-node-timeout 2 s; 2 each for WAIT) and on Sentinel (1 primary, 2 replicas, 3 sentinels,
+// A primary killed (SIGKILL), or frozen (SIGSTOP) past the failover and then resumed, under cart load
+// through the gateway, on a Redis Cluster (3 primaries, 1 replica each, cluster-node-timeout 2 s; 2
+// each for WAIT) and on Sentinel (1 primary, 2 replicas, 3 sentinels,
 // down-after 1 s), each without and with REDIS_WAIT_REPLICAS=1. The contract ("Redis topologies"):
 // every answer within 1 s, only 2xx and 503 CART_UNAVAILABLE, no process exits, the storefront serves
 // again by itself (here: within 7 s of the kill: the node timeout, the election, the client learning
@@ -10,7 +11,7 @@
 // the replica's socket buffer), so the loss without WAIT shows 0 here; the figure is printed, not
 // assumed. With WAIT, an acknowledged add is on a replica before its 201, so none may be lost.
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
@@ -27,14 +28,17 @@ import { startStorefrontProcesses, type StorefrontProcesses } from '../support/s
 const LOAD_SECONDS = 16;
 const SHOPPERS = 30;
 const RATE = 300;
-const KILL_AT_MS = 5_000;
+const FAULT_AT_MS = 5_000;
+// Past the node timeout (2 s) or down-after (1 s) and the election: the frozen primary has been
+// replaced when it wakes up.
+const FROZEN_FOR_MS = 5_000;
 const SERVED_AGAIN_WITHIN_MS = 7_000;
 
 interface Topology {
   /** The environment that points the services at it. */
   env: Record<string, string>;
-  /** Kills a primary that holds carts; resolves when it is dead. */
-  killPrimary(prefix: string): Promise<RedisProcess>;
+  /** A primary that holds carts (of keys under `prefix`). */
+  primaryWithCarts(prefix: string): Promise<RedisProcess>;
   stop(): Promise<void>;
 }
 
@@ -42,14 +46,12 @@ async function clusterTopology(replicasPerPrimary: number): Promise<Topology> {
   const cluster = await startRedisCluster({ nodeTimeoutMs: 2_000, replicasPerPrimary });
   return {
     env: { REDIS_CLUSTER_NODES: cluster.seeds },
-    async killPrimary(prefix) {
+    async primaryWithCarts(prefix) {
       const { Cluster: ClusterClient } = await import('ioredis');
       const look: Cluster = new ClusterClient(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })));
       try {
         const [cart] = await keysMatching(look, `${prefix}cart:*`);
-        const primary = await cluster.primaryOf(calculateSlot(cart));
-        await primary.kill();
-        return primary;
+        return await cluster.primaryOf(calculateSlot(cart));
       } finally {
         look.disconnect();
       }
@@ -62,11 +64,7 @@ async function sentinelTopology(): Promise<Topology> {
   const set = await startRedisSentinelSet({ downAfterMs: 1_000 });
   return {
     env: { REDIS_SENTINELS: set.addresses, REDIS_SENTINEL_NAME: set.name },
-    async killPrimary() {
-      const primary = await set.primary();
-      await primary.kill();
-      return primary;
-    },
+    primaryWithCarts: () => set.primary(),
     stop: () => set.stop(),
   };
 }
@@ -86,7 +84,18 @@ async function lostAdds(gatewayUrl: string, tokens: string[], samples: Sample[])
   return { lost, extra };
 }
 
-async function failoverUnderLoad(label: string, startTopology: () => Promise<Topology>, waitReplicas: number): Promise<void> {
+async function roleOf(node: RedisProcess): Promise<string> {
+  const redis = new Redis({ port: node.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  try {
+    return String(((await redis.role()) as unknown[])[0]);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+type Fault = 'kill' | 'freeze';
+
+async function failoverUnderLoad(label: string, startTopology: () => Promise<Topology>, waitReplicas: number, fault: Fault = 'kill'): Promise<void> {
   const topology = await startTopology();
   const prefix = uniquePrefix(`failover-${label.replace(/\W+/g, '-')}`);
   let store: StorefrontProcesses | undefined;
@@ -97,10 +106,29 @@ async function failoverUnderLoad(label: string, startTopology: () => Promise<Top
     const tokens = await inParallel(Array.from({ length: SHOPPERS }), 10, () => newSession(front.gateway.url));
     const itemIds = listItems().map((item) => item.id);
     const load = startCartLoad({ gatewayUrl: front.gateway.url, tokens, itemIds, connections: SHOPPERS, durationSec: LOAD_SECONDS, overallRate: RATE });
-    await new Promise((resolve) => setTimeout(resolve, KILL_AT_MS));
+    await new Promise((resolve) => setTimeout(resolve, FAULT_AT_MS));
+    const primary = await topology.primaryWithCarts(prefix);
     const killedAt = Date.now();
-    const killed = await topology.killPrimary(prefix);
+    if (fault === 'kill') {
+      await primary.kill();
+    } else {
+      primary.freeze();
+      await new Promise((resolve) => setTimeout(resolve, FROZEN_FOR_MS));
+      primary.thaw();
+    }
     const { samples, errors, timeouts } = await load.done;
+    // A primary that wakes up after its replacement was elected rejoins as a replica (Sentinel turns
+    // it into one when it next looks at it: its INFO period is 10 s).
+    let roleAfter = 'dead';
+    if (fault === 'freeze') {
+      const deadline = Date.now() + 15_000;
+      do {
+        roleAfter = await roleOf(primary);
+        if (roleAfter === 'slave') break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      } while (Date.now() < deadline);
+      roleAfter = `${roleAfter} ${((Date.now() - killedAt - FROZEN_FOR_MS) / 1000).toFixed(1)} s after it resumed`;
+    }
 
     const wrong = samples.filter((s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')));
     const slow = samples.filter((s) => s.ms > 1_000);
@@ -110,12 +138,15 @@ async function failoverUnderLoad(label: string, startTopology: () => Promise<Top
     const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
     const latencies = samples.map((s) => s.ms);
     report(
-      `failover, ${label}: primary on port ${killed.port} killed at ${KILL_AT_MS / 1000} s of ${LOAD_SECONDS} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
+      `failover, ${label}: primary on port ${primary.port} ${fault === 'kill' ? 'killed' : `frozen for ${FROZEN_FOR_MS / 1000} s`} ` +
+        `at ${FAULT_AT_MS / 1000} s of ${LOAD_SECONDS} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
         `${samples.length} answers: ${formatCounts(countBy(samples, (s) => `${s.status}${s.code ? ` ${s.code}` : ''}`))}; no answer: ${errors} (timeouts ${timeouts}); ` +
         `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms, ${describeSlow(samples, 1_000, killedAt, 'the kill')}; ` +
         `last refusal ${((lastRefusal - killedAt) / 1000).toFixed(2)} s after the kill; ` +
-        `adds acknowledged ${acknowledged}, lost ${lost}, applied although refused ${extra}`,
+        `adds acknowledged ${acknowledged}, lost ${lost}, applied although refused ${extra}` +
+        (fault === 'freeze' ? `; the old primary is now: ${roleAfter}` : ''),
     );
+    if (fault === 'freeze') expect(roleAfter).toMatch(/^slave /);
     expect(front.unexpectedExits()).toEqual([]);
     expect({ errors, timeouts }).toEqual({ errors: 0, timeouts: 0 });
     expect(wrong.slice(0, 5)).toEqual([]);
@@ -137,4 +168,9 @@ describe('a primary killed under load', () => {
     failoverUnderLoad('cluster, 2 replicas, WAIT 1', () => clusterTopology(2), 1), 90_000);
   it('on Sentinel', () => failoverUnderLoad('sentinel', sentinelTopology, 0), 90_000);
   it('on Sentinel, with REDIS_WAIT_REPLICAS=1', () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1), 90_000);
+});
+
+describe('a primary frozen past its failover, then resumed, under load', () => {
+  it('on a Redis Cluster', () => failoverUnderLoad('cluster, frozen', () => clusterTopology(1), 0, 'freeze'), 90_000);
+  it('on Sentinel', () => failoverUnderLoad('sentinel, frozen', sentinelTopology, 0, 'freeze'), 90_000);
 });
