@@ -273,6 +273,46 @@ describe('what a client can send', () => {
   });
 });
 
+describe('a body that never arrives whole', () => {
+  it('is answered 408 at the deadline, and the request to the service is dropped with it', async () => {
+    let upstreamClosedAt = 0;
+    const upstream = createServer((req) => {
+      // Never answers: it waits for a body that keeps trickling in.
+      req.resume();
+      req.on('close', () => (upstreamClosedAt = Date.now()));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const front = await listen(gateway({ inventoryUrl: `http://127.0.0.1:${boundPort(upstream)}`, upstreamTimeoutMs: 5_000 }), 0, '127.0.0.1', {
+      headersMs: 400,
+      requestMs: 1_000,
+    });
+    try {
+      const answer = await new Promise<{ text: string; at: number }>((resolve, reject) => {
+        const socket = connect(boundPort(front), '127.0.0.1');
+        let text = '';
+        const drip = setInterval(() => socket.writable && socket.write(' '), 100);
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve({ text, at: Date.now() });
+        });
+        setTimeout(() => reject(new Error(`still open after 3 s: ${text}`)), 3_000);
+        socket.write('POST /Items HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      });
+      expect(answer.text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer.text).toContain('"REQUEST_TIMEOUT"');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(upstreamClosedAt).toBeGreaterThan(0);
+      expect(upstreamClosedAt - answer.at).toBeLessThan(200);
+    } finally {
+      await closeServer(front);
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+});
+
 describe('a client that goes away', () => {
   it('is logged as an aborted request, with no status and no "service unavailable"', async () => {
     const lines: Array<Record<string, unknown>> = [];
