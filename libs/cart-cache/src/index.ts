@@ -2,3 +2,4 @@ export * from './lib/cart-cache';
 export * from './lib/cart-config';
 export * from './lib/errors';
 export * from './lib/middleware';
+export * from './lib/stored-answer';

@@ -58,14 +58,11 @@ it('keeps the keys of every script call in one hash slot', async () => {
 describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
   // One node has no replica to confirm anything: the confirming case runs on a Cluster and on Sentinel.
   const withReplicas = testTopology() !== 'single';
+  const cartsConfirmedBy = (name: string, writeConcern: { replicas: number; timeoutMs: number }) =>
+    createCartCache({ redis: connection.client, secret: TEST_SECRET, prefix: uniquePrefix(name), writeConcern });
 
   (withReplicas ? it : it.skip)('confirms a change once a replica has it, in the same round trip as the script', async () => {
-    const carts = createCartCache({
-      redis: connection.client,
-      secret: TEST_SECRET,
-      prefix: uniquePrefix('wait'),
-      writeConcern: { replicas: 1, timeoutMs: 1_000 },
-    });
+    const carts = cartsConfirmedBy('wait', { replicas: 1, timeoutMs: 1_000 });
     const shopper = freshShopper();
     const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
     expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
@@ -73,12 +70,7 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
   });
 
   it('answers 503 when fewer replicas than asked confirm in time, though the change may be applied', async () => {
-    const carts = createCartCache({
-      redis: connection.client,
-      secret: TEST_SECRET,
-      prefix: uniquePrefix('wait-short'),
-      writeConcern: { replicas: 5, timeoutMs: 100 },
-    });
+    const carts = cartsConfirmedBy('wait-short', { replicas: 5, timeoutMs: 100 });
     const shopper = freshShopper();
     const started = Date.now();
     await expect(carts.add(shopper, 'badger-mug', 1)).rejects.toBeInstanceOf(RedisUnavailableError);

@@ -13,6 +13,7 @@ import {
   IdempotencyKeyReusedError,
 } from './errors';
 import { createKeyspace, type ShopperKeys } from './keys';
+import { checkStorable, type StoredResponse } from './stored-answer';
 import {
   ADD_ITEM,
   CLAIM_CART,
@@ -71,8 +72,6 @@ export interface CartCacheOptions {
   writeConcern?: WriteConcern;
 }
 
-/** The most bytes a stored answer may take: a retry's answer is kept for 24 hours. */
-export const MAX_STORED_ANSWER_BYTES = 2048;
 
 export const CART_DEFAULTS = {
   prefix: 'storefront:',
@@ -90,11 +89,6 @@ export interface IdempotencyRequest {
   fingerprint: string;
 }
 
-/** A stored final answer, replayed for a retry with the same Idempotency-Key. */
-export interface StoredResponse {
-  status: number;
-  body: string;
-}
 
 export type ClaimResult =
   | { kind: 'claimed'; claimId: string; lines: CartLine[] }
@@ -138,14 +132,6 @@ function toLines(flat: readonly unknown[], from: number): CartLine[] {
     lines.push({ id: String(flat[i]), quantity: Number(flat[i + 1]) });
   }
   return lines;
-}
-
-/** An answer to store must be small (MAX_STORED_ANSWER_BYTES); a larger one is a bug of the caller. */
-export function checkStorable(response: StoredResponse): void {
-  const bytes = Buffer.byteLength(response.body);
-  if (bytes > MAX_STORED_ANSWER_BYTES) {
-    throw new TypeError(`@storefront/cart-cache: an answer to store is ${bytes} bytes, over ${MAX_STORED_ANSWER_BYTES}`);
-  }
 }
 
 function retryAfterSeconds(pttl: unknown): number {

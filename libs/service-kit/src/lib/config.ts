@@ -9,6 +9,20 @@ export class ConfigError extends Error {
 // An empty variable (`PORT=`) means "not set", not zero.
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
+/** `base`, refined to a URL whose scheme is one of `protocols`. */
+function urlWith<S extends z.ZodType<string>>(base: S, protocols: readonly string[]) {
+  return base.refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.join(' or ')}//` },
+  );
+}
+
 /** Environment variable readers shared by every service. */
 export const envVar = {
   int: (defaultValue: number, min: number, max: number) =>
@@ -16,36 +30,8 @@ export const envVar = {
   port: (defaultValue: number) =>
     z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(defaultValue)),
   url: (defaultValue: string | undefined, protocols: readonly string[]) =>
-    z.preprocess(
-      unsetIfEmpty,
-      (defaultValue === undefined ? z.string() : z.string().default(defaultValue)).refine(
-        (value) => {
-          try {
-            return protocols.includes(new URL(value).protocol);
-          } catch {
-            return false;
-          }
-        },
-        { message: `must be a URL starting with ${protocols.join(' or ')}//` },
-      ),
-    ),
-  optionalUrl: (protocols: readonly string[]) =>
-    z.preprocess(
-      unsetIfEmpty,
-      z
-        .string()
-        .refine(
-          (value) => {
-            try {
-              return protocols.includes(new URL(value).protocol);
-            } catch {
-              return false;
-            }
-          },
-          { message: `must be a URL starting with ${protocols.join(' or ')}//` },
-        )
-        .optional(),
-    ),
+    z.preprocess(unsetIfEmpty, urlWith(defaultValue === undefined ? z.string() : z.string().default(defaultValue), protocols)),
+  optionalUrl: (protocols: readonly string[]) => z.preprocess(unsetIfEmpty, urlWith(z.string(), protocols).optional()),
   string: (defaultValue: string) => z.preprocess(unsetIfEmpty, z.string().default(defaultValue)),
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),
   enumOf: <T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) =>
