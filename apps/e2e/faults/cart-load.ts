@@ -6,6 +6,7 @@
 // session), so a spec can look at the answers given while Redis was down and count, per session, the
 // adds that were acknowledged.
 import autocannon from 'autocannon';
+import { call } from '../support/http';
 
 export interface Sample {
   /** Date.now() when the answer had arrived. */
@@ -37,6 +38,8 @@ export interface CartLoadOptions {
 
 export interface CartLoadResult {
   samples: Sample[];
+  /** Adds sent per session, answered or not (the last ones may be cut off when the run ends). */
+  addsSent: Map<string, number>;
   /** Connection errors and timeouts: requests that got no HTTP answer at all. */
   errors: number;
   timeouts: number;
@@ -58,6 +61,7 @@ function errorCodeOf(body: string | Buffer | undefined): string | undefined {
 
 export function startCartLoad(options: CartLoadOptions): RunningLoad {
   const samples: Sample[] = [];
+  const addsSent = new Map<string, number>();
   let clientIndex = 0;
 
   const setupClient = (client: autocannon.Client) => {
@@ -88,6 +92,7 @@ export function startCartLoad(options: CartLoadOptions): RunningLoad {
           turn += 1;
           const token = tokens[turn % tokens.length];
           (context as Context).token = token;
+          addsSent.set(token, (addsSent.get(token) ?? 0) + 1);
           return {
             ...request,
             method: 'POST',
@@ -137,7 +142,7 @@ export function startCartLoad(options: CartLoadOptions): RunningLoad {
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) reject(err);
-        else resolve({ samples, errors, timeouts, result });
+        else resolve({ samples, addsSent, errors, timeouts, result });
       },
     );
     instance.on('reqError', (err: Error) => {
@@ -160,4 +165,32 @@ export function describeSlow(samples: Sample[], limitMs: number, origin: number,
     .map((s) => `${s.kind} ${s.status} ${s.ms} ms sent at ${((s.start - origin) / 1000).toFixed(2)} s from ${originName}`)
     .join(', ');
   return `over ${limitMs} ms: ${slow.length} (slowest: ${shown})`;
+}
+
+export interface CartsAgainstAnswers {
+  /** Units acknowledged (201) but not in the cart: what Redis lost. */
+  lost: number;
+  /** Units in the cart beyond the acknowledged adds: refused (503) adds that were applied anyway. */
+  extra: number;
+  /** Units beyond every add sent, answered or not: an add applied twice. */
+  unaccounted: number;
+}
+
+/** Each shopper's cart, read back through the storefront, against the adds it answered and sent. */
+export async function compareCartsWithAnswers(
+  gatewayUrl: string,
+  tokens: string[],
+  { samples, addsSent }: Pick<CartLoadResult, 'samples' | 'addsSent'>,
+): Promise<CartsAgainstAnswers> {
+  const totals = { lost: 0, extra: 0, unaccounted: 0 };
+  for (const token of tokens) {
+    const acknowledged = samples.filter((s) => s.token === token && s.kind === 'add' && s.status === 201).length;
+    const answer = await call(gatewayUrl, 'GET', '/Cart', { token });
+    if (answer.status !== 200) throw new Error(`GET /Cart afterwards answered ${answer.status} ${JSON.stringify(answer.body)}`);
+    const units = (answer.body.cart as Array<{ quantity: number }>).reduce((sum, line) => sum + line.quantity, 0);
+    if (units < acknowledged) totals.lost += acknowledged - units;
+    else totals.extra += units - acknowledged;
+    totals.unaccounted += Math.max(0, units - (addsSent.get(token) ?? 0));
+  }
+  return totals;
 }

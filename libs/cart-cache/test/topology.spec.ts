@@ -4,10 +4,18 @@
 // change count only once enough replicas have it.
 import { randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
-import { Redis, type Command } from 'ioredis';
+import { Cluster, Redis, type Command } from 'ioredis';
 import { createCartCache } from '@storefront/cart-cache';
 import { RedisUnavailableError, type RedisConnection } from '@storefront/redis';
-import { TEST_SECRET, connectTestStore, freshShopper, testTopology, uniquePrefix } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestStore,
+  freshShopper,
+  stallReplication,
+  testTopology,
+  uniquePrefix,
+  waitFor,
+} from '@storefront/test-kit';
 
 let connection: RedisConnection;
 beforeAll(async () => {
@@ -78,4 +86,64 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
     // Reads are not confirmed: the change is there, as the contract warns for any 503.
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
+
+  /** The ports of the primaries this connection writes to. */
+  async function primaryPorts(): Promise<number[]> {
+    const client = connection.client;
+    const primaries = client instanceof Cluster ? client.nodes('master') : [client];
+    return Promise.all(primaries.map(async (node) => Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1])));
+  }
+
+  (withReplicas ? it : it.skip)(
+    'keeps answering within 1 s while replicas stop confirming, and confirms again as soon as they do',
+    async () => {
+      const carts = cartsConfirmedBy('wait-stalled', { replicas: 1, timeoutMs: 200 });
+      const shoppers = Array.from({ length: 10 }, () => freshShopper());
+      const ports = await primaryPorts();
+      const stalls = await Promise.all(ports.map((port) => stallReplication(port)));
+      const answers: Array<{ ms: number; outcome: string }> = [];
+      let readMs = 0;
+      try {
+        // A second of steady adds (one every 10 ms), none of which any replica can confirm.
+        const adds: Promise<void>[] = [];
+        for (let i = 0; i < 100; i++) {
+          const started = Date.now();
+          adds.push(
+            carts.add(shoppers[i % shoppers.length], 'badger-mug', 1).then(
+              () => void answers.push({ ms: Date.now() - started, outcome: 'confirmed' }),
+              (err) => void answers.push({ ms: Date.now() - started, outcome: err instanceof RedisUnavailableError ? '503' : String(err) }),
+            ),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        // Reads are not confirmed: they must not wait behind the changes that are.
+        const readStarted = Date.now();
+        await carts.read(shoppers[0]);
+        readMs = Date.now() - readStarted;
+        await Promise.all(adds);
+      } finally {
+        await Promise.all(stalls.map((stall) => stall.release()));
+      }
+      expect(answers.filter((answer) => answer.outcome !== '503')).toEqual([]);
+      expect(answers.filter((answer) => answer.ms > 1_000)).toEqual([]);
+      expect(readMs).toBeLessThan(300);
+
+      // Once every primary's replicas confirm again (a WAIT on a connection of its own says so), the
+      // storefront's next change is confirmed at once: nothing left over from the stall holds it up.
+      await Promise.all(
+        ports.map(async (port) => {
+          const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+          try {
+            await waitFor(async () => Number(await probe.wait(1, 100)) >= 1, 10_000);
+          } finally {
+            probe.disconnect();
+          }
+        }),
+      );
+      const started = Date.now();
+      await Promise.all(shoppers.map((shopper) => carts.add(shopper, 'badger-tee', 1)));
+      expect(Date.now() - started).toBeLessThan(1_000);
+    },
+    30_000,
+  );
 });

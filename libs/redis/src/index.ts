@@ -9,6 +9,7 @@ export {
   type RedisClientOptions,
   type RedisConnection,
 } from './lib/client';
+export { createConfirmedWrites, type ConfirmedWrites } from './lib/confirmed-writes';
 export { RedisUnavailableError, toRedisError } from './lib/errors';
 export {
   DEFAULT_REDIS_URL,

@@ -7,6 +7,8 @@ import { IDENTITY_HEADER, createIdentityHandoff } from '@storefront/service-kit'
 
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
+export { stallReplication } from './lib/replication-stall';
+export type { ReplicationStall } from './lib/replication-stall';
 export type { SentinelProcess, TestCluster, TestSentinelSet } from './lib/redis-topologies';
 export { DEFAULT_REDIS_IMAGE, startControllableRedis, startTestRedis } from './lib/test-redis';
 export type { RedisProcess, TestRedis, TestRedisSource } from './lib/test-redis';

@@ -3,7 +3,7 @@
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { RedisUnavailableError, toRedisError, type WriteConcern } from '@storefront/redis';
+import { createConfirmedWrites, toRedisError, type WriteConcern } from '@storefront/redis';
 import { AppError, HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
   CartLimitError,
@@ -171,27 +171,17 @@ export function createCartCache(options: CartCacheOptions) {
 
   // defineCommand loads each script once per connection and falls back from EVALSHA to EVAL by itself.
   for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
-  const writeConcern = options.writeConcern ?? { replicas: 0, timeoutMs: 0 };
+  const confirmed = options.writeConcern?.replicas ? createConfirmedWrites(redis, options.writeConcern) : undefined;
   /**
    * A script as a function. A change (`confirmed`) under a write concern is sent with WAIT in one
    * pipeline, so the replicas' acknowledgement costs no extra round trip; fewer of them in time is
    * 503 (the change may be applied, as with any 503).
    */
-  const script = (name: ScriptName, confirmed: boolean): ScriptRunner => {
+  const script = (name: ScriptName, changes: boolean): ScriptRunner => {
     const runner = (redis as unknown as Record<string, ScriptRunner>)[name];
-    if (!confirmed || writeConcern.replicas === 0) return (...args) => runner.apply(redis, args);
-    return async (...args) => {
-      const pipeline = redis.pipeline();
-      (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[name](...args);
-      pipeline.wait(writeConcern.replicas, writeConcern.timeoutMs);
-      const [[scriptError, reply], [waitError, acknowledged]] = (await pipeline.exec()) as [Error | null, unknown][];
-      if (scriptError) throw scriptError;
-      if (waitError) throw waitError;
-      if (Number(acknowledged) < writeConcern.replicas) {
-        throw new RedisUnavailableError(new Error(`${String(acknowledged)} of ${writeConcern.replicas} replicas acknowledged in time`));
-      }
-      return reply;
-    };
+    if (!changes || !confirmed) return (...args) => runner.apply(redis, args);
+    return (...args) =>
+      confirmed.send(String(args[0]), (pipeline) => (pipeline as unknown as Record<string, ScriptRunner>)[name](...args));
   };
   const run = {
     read: script('storefrontCartRead', false),

@@ -54,6 +54,13 @@ export interface TestCluster {
   seeds: string;
   /** The node serving `slot` as primary now. */
   primaryOf(slot: number): Promise<RedisProcess>;
+  /** The slots `node` serves as primary now, lowest first. */
+  slotsOf(node: RedisProcess): Promise<number[]>;
+  /**
+   * Moves `count` slots from one primary to another with `redis-cli --cluster reshard`, which takes
+   * the lowest-numbered slots of `from` first, keys included; resolves when every slot has moved.
+   */
+  reshard(from: RedisProcess, to: RedisProcess, count: number): Promise<void>;
   /** Resolves once every slot is served and every node agrees the cluster is ok. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -84,12 +91,33 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
     );
   };
   await waitHealthy();
+  const slotRanges = () => {
+    const live = nodes.find((node) => node.pid() !== undefined) as RedisProcess;
+    return ask(live.port, (redis) => redis.cluster('SLOTS'));
+  };
+  const idOf = (node: RedisProcess) => ask(node.port, (redis) => redis.cluster('MYID'));
   return {
     nodes,
     seeds: addresses.join(','),
+    async slotsOf(node) {
+      const slots: number[] = [];
+      for (const [from, to, [, port]] of await slotRanges()) {
+        if (port !== node.port) continue;
+        for (let slot = from; slot <= to; slot++) slots.push(slot);
+      }
+      return slots.sort((a, b) => a - b);
+    },
+    async reshard(from, to, count) {
+      const [fromId, toId] = await Promise.all([idOf(from), idOf(to)]);
+      await run(
+        cli,
+        ['--cluster', 'reshard', `127.0.0.1:${from.port}`, '--cluster-from', fromId, '--cluster-to', toId,
+          '--cluster-slots', String(count), '--cluster-yes'],
+        { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      );
+    },
     async primaryOf(slot) {
-      const live = nodes.find((node) => node.pid() !== undefined) as RedisProcess;
-      const ranges = await ask(live.port, (redis) => redis.cluster('SLOTS'));
+      const ranges = await slotRanges();
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       const port = range?.[2]?.[1];
       const node = nodes.find((candidate) => candidate.port === port);
