@@ -1,11 +1,12 @@
-// `npm run test:topologies`: the Redis and cart libraries' tests and the end-to-end storefront suite,
-// on a Redis Cluster (3 primaries, 3 replicas) and on Sentinel (1 primary, 2 replicas, 3 sentinels),
-// each started from redis-server and redis-sentinel processes by the tests' globalSetup
+// `npm run test:topologies`: the Redis and cart libraries' tests, the gateway's key-slot test and the
+// end-to-end storefront suite, on a Redis Cluster (3 primaries, 3 replicas) and on Sentinel (1
+// primary, 2 replicas, 3 sentinels), each started from redis-server and redis-sentinel processes by the tests' globalSetup
 // (STOREFRONT_TEST_TOPOLOGY). Runs everything, then exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 
 const suites = [
   ['npx', ['nx', 'run-many', '-t', 'test', '-p', 'redis', 'cart-cache', '--parallel=1', '--outputStyle=stream']],
+  ['npx', ['jest', '-c', 'apps/gateway/jest.config.js', 'apps/gateway/test/session-keys.spec.ts']],
   ['npx', ['jest', '-c', 'apps/e2e/jest.config.js', 'apps/e2e/test/storefront.spec.ts']],
 ];
 
