@@ -24,6 +24,7 @@ describe('the Redis topology', () => {
     ['REDIS_URL', 'not a url'],
     ['REDIS_WAIT_REPLICAS', '-1'],
     ['REDIS_WAIT_TIMEOUT_MS', '0'],
+    ['REDIS_WAIT_TIMEOUT_MS', '201'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => topologyOf({ [name]: value })).toThrow(ConfigError);
     expect(() => topologyOf({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

@@ -18,7 +18,9 @@ export const redisEnv = {
   REDIS_SENTINEL_USERNAME: envVar.optionalString(),
   REDIS_SENTINEL_PASSWORD: envVar.optionalString(),
   REDIS_WAIT_REPLICAS: envVar.int(0, 0, 16),
-  REDIS_WAIT_TIMEOUT_MS: envVar.int(200, 1, 10_000),
+  // At most 200 ms: a WAIT holds its connection, and must leave a command queued behind it time to
+  // answer within the shortest command timeout (300 ms, on a Cluster): confirmed-writes.ts.
+  REDIS_WAIT_TIMEOUT_MS: envVar.int(200, 1, 200),
 };
 
 export interface RedisSettings {
