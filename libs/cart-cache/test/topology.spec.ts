@@ -69,9 +69,43 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
   const cartsConfirmedBy = (name: string, writeConcern: { replicas: number; timeoutMs: number }) =>
     createCartCache({ redis: connection.client, secret: TEST_SECRET, prefix: uniquePrefix(name), writeConcern });
 
+  /** Resolves once every replica of each primary acknowledges the primary's whole stream. */
+  async function replicasCaughtUp(ports: number[]): Promise<void> {
+    await Promise.all(
+      ports.map(async (port) => {
+        const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+        try {
+          await waitFor(async () => {
+            const info = await probe.info('replication');
+            const primaryOffset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+            const acknowledged = [...info.matchAll(/slave\d+:.*?offset=(\d+)/g)].map((match) => Number(match[1]));
+            return acknowledged.length > 0 && acknowledged.every((offset) => offset >= primaryOffset);
+          }, 15_000);
+        } finally {
+          probe.disconnect();
+        }
+      }),
+    );
+  }
+
+  /** The ports of the primaries this connection writes to. */
+  async function primaryPorts(): Promise<number[]> {
+    const client = connection.client;
+    const primaries = client instanceof Cluster ? client.nodes('master') : [client];
+    return Promise.all(primaries.map(async (node) => Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1])));
+  }
+
+  // Skipped on a Cluster until fixed, with the reason: there, a confirmed write right after the stall
+  // was once answered 503 with the cause "MOVED" on a healthy cluster (one CI check in several runs).
+  // ioredis retries no pipeline that holds a write and meets MOVED (a WAIT is such a write to it;
+  // ioredis issue 2075), and does not learn the new slot map from it either. The failover tests cover
+  // the Cluster under a stall meanwhile (apps/e2e/faults/failover-under-load.spec.ts).
+
   (withReplicas ? it : it.skip)('confirms a change once a replica has it, in the same round trip as the script', async () => {
-    const carts = cartsConfirmedBy('wait', { replicas: 1, timeoutMs: 1_000 });
+    const carts = cartsConfirmedBy('wait', { replicas: 1, timeoutMs: 200 });
     const shopper = freshShopper();
+    // Replicas acknowledging already (a fresh set's first acknowledgement can take longer than 200 ms).
+    await replicasCaughtUp(await primaryPorts());
     const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
     expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
@@ -87,22 +121,11 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 
-  /** The ports of the primaries this connection writes to. */
-  async function primaryPorts(): Promise<number[]> {
-    const client = connection.client;
-    const primaries = client instanceof Cluster ? client.nodes('master') : [client];
-    return Promise.all(primaries.map(async (node) => Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1])));
-  }
-
-  // Skipped on a Cluster until fixed, with the reason: there, a confirmed write right after the stall
-  // was once answered 503 with the cause "MOVED" on a healthy cluster (one CI check in several runs).
-  // ioredis retries no pipeline that holds a write and meets MOVED (a WAIT is such a write to it;
-  // ioredis issue 2075), and does not learn the new slot map from it either. The failover tests cover
-  // the Cluster under a stall meanwhile (apps/e2e/faults/failover-under-load.spec.ts).
-  (testTopology() === 'sentinel' ? it : it.skip)(
+  (withReplicas ? it : it.skip)(
     'keeps answering within 1 s while replicas stop confirming, and confirms again as soon as they do',
     async () => {
       const carts = cartsConfirmedBy('wait-stalled', { replicas: 1, timeoutMs: 200 });
+      const commandTimeoutMs = connection.client instanceof Cluster ? 300 : 500;
       const shoppers = Array.from({ length: 10 }, () => freshShopper());
       const ports = await primaryPorts();
       const stalls = await Promise.all(ports.map((port) => stallReplication(port)));
@@ -131,20 +154,14 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
       }
       expect(answers.filter((answer) => answer.outcome !== '503')).toEqual([]);
       expect(answers.filter((answer) => answer.ms > 1_000)).toEqual([]);
-      expect(readMs).toBeLessThan(300);
+      // Answered, not timed out: it waited behind one confirmed write at most (200 ms, plus a busy
+      // machine's delays), well within the command timeout.
+      expect(readMs).toBeLessThan(commandTimeoutMs);
 
-      // Once every primary's replicas confirm again (a WAIT on a connection of its own says so), the
-      // storefront's next change is confirmed at once: nothing left over from the stall holds it up.
-      await Promise.all(
-        ports.map(async (port) => {
-          const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
-          try {
-            await waitFor(async () => Number(await probe.wait(1, 100)) >= 1, 10_000);
-          } finally {
-            probe.disconnect();
-          }
-        }),
-      );
+      // Once every primary's replicas have caught up (TCP resends the held-back stream on its own
+      // schedule, up to seconds later), the storefront's next change is confirmed at once: nothing
+      // left over from the stall holds it up.
+      await replicasCaughtUp(ports);
       const started = Date.now();
       await Promise.all(shoppers.map((shopper) => carts.add(shopper, 'badger-tee', 1)));
       expect(Date.now() - started).toBeLessThan(1_000);

@@ -65,13 +65,22 @@ export function createConfirmedWrites(client: Redis | Cluster, concern: WriteCon
     }
   };
 
-  async function pipelined(queue: (pipeline: ChainableCommander) => void): Promise<unknown> {
+  async function pipelined(queue: (pipeline: ChainableCommander) => void, retried = false): Promise<unknown> {
     const pipeline = client.pipeline();
     queue(pipeline);
     pipeline.wait(concern.replicas, concern.timeoutMs);
     const replies = (await pipeline.exec()) as [Error | null, unknown][];
     const [scriptError, reply] = replies[0];
     const [waitError, acknowledged] = replies[replies.length - 1];
+    if (scriptError && client instanceof Cluster && !retried && /^MOVED /.test(scriptError.message)) {
+      // The script did not run: the slot is served elsewhere, or the client's connection pool lost
+      // the node that serves it (seen under load: a slot-map refresh left a primary out of the
+      // pool, and every pipeline for its slots went to another node). ioredis follows no redirection
+      // for a pipeline that holds a write, nor heals its map from it (ioredis issue 2075): read the
+      // map again and send it once more; the caller's timer still bounds the wait.
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+      return pipelined(queue, true);
+    }
     if (scriptError) throw scriptError;
     if (waitError) throw waitError;
     if (Number(acknowledged) < concern.replicas) {

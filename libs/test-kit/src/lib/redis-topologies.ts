@@ -61,7 +61,7 @@ export interface TestCluster {
    * the lowest-numbered slots of `from` first, keys included; resolves when every slot has moved.
    */
   reshard(from: RedisProcess, to: RedisProcess, count: number): Promise<void>;
-  /** Resolves once every slot is served and every node agrees the cluster is ok. */
+  /** Resolves once every slot is served, every node agrees the cluster is ok and every replica is in sync. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,6 +84,9 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
           if (node.pid() === undefined) continue;
           const info = await ask(node.port, (redis) => redis.cluster('INFO'));
           if (!/cluster_state:ok/.test(info) || !/cluster_slots_assigned:16384/.test(info)) return undefined;
+          // A replica still in its first sync confirms nothing yet: a WAIT sent then waits it out.
+          const replication = await ask(node.port, (redis) => redis.info('replication'));
+          if (/role:slave/.test(replication) && !/master_link_status:up/.test(replication)) return undefined;
         }
         return true;
       },

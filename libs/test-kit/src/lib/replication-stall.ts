@@ -19,13 +19,27 @@ export interface ReplicationStall {
   release(): Promise<void>;
 }
 
+// Every rule carries this comment, so rules a killed test run left behind can be found and removed.
+const COMMENT = 'storefront-replication-stall';
+
 function ruleFor(primaryPort: number, replicaPort: number): string[] {
-  return ['OUTPUT', '-o', 'lo', '-p', 'tcp', '--sport', String(primaryPort), '--dport', String(replicaPort), '-j', 'DROP'];
+  return ['OUTPUT', '-o', 'lo', '-p', 'tcp', '-m', 'tcp', '--sport', String(primaryPort), '--dport', String(replicaPort),
+    '-m', 'comment', '--comment', COMMENT, '-j', 'DROP'];
+}
+
+/** Removes the rules of stalls that were never released (their test process was killed). */
+async function removeLeftoverRules(): Promise<void> {
+  const { stdout } = await run('iptables', ['-w', '-S', 'OUTPUT']);
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('-A OUTPUT ') || !line.includes(`--comment ${COMMENT} `)) continue;
+    await run('iptables', ['-w', '-D', ...line.split(' ').slice(1)]);
+  }
 }
 
 /** Stalls the replication from the primary on `primaryPort` (127.0.0.1) to every replica connected to it. */
 export async function stallReplication(primaryPort: number): Promise<ReplicationStall> {
   if (process.getuid?.() !== 0) throw new Error('stallReplication needs root (it adds iptables rules)');
+  await removeLeftoverRules();
   const primary = new Redis({ port: primaryPort, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   let list: string;
   try {
