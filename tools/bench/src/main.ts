@@ -24,6 +24,7 @@ import { measureRoundTrips } from './round-trips';
 import { runScenario, type ScenarioRun } from './runs';
 import { scenarios } from './scenarios';
 import { evaluate, ratiosOf, summarizeScenarios, type Results } from './summary';
+import { TOPOLOGY_IDS, startTopologies, summarizeTopologies, topologyChecks, type Topologies } from './topologies';
 
 const ROOT = resolve(__dirname, '../../..');
 const PREFIX = 'storefront:';
@@ -38,7 +39,9 @@ const USAGE = `usage: npm run bench [-- options]
   --profile        profile the services under load (the full run does, unless --no-profile)
   --no-profile
   --out DIR        where results.json, results.md and chart.svg go (full: docs/perf)
-  --only A,B       run only these scenarios (ids as in results.json), for development
+  --only A,B       run only these scenarios (ids as in results.json), for development; the topology
+                   comparison: --only ${TOPOLOGY_IDS.join(',')}
+                   (inventory-add, the one-node reference, comes with any of them)
   --apps-dir DIR   run the services from DIR/<app>/main.js instead of dist/apps (to compare a candidate build)
   --keep-logs      keep the services' logs and the profiles' temporary directory
   --render FILE    measure nothing: write the reports again from a results.json (after a change to them)`;
@@ -153,6 +156,8 @@ async function main(): Promise<number> {
     RATE_LIMIT_PER_MINUTE: '0',
   };
   const started: NodeService[] = [];
+  const topologyIds = TOPOLOGY_IDS.filter((id) => !settings.only || settings.only.includes(id));
+  let topologies: Topologies | undefined;
   // Every process is recorded as soon as it is up, so that a failure (or Ctrl-C) later stops it too.
   const start = async (name: string, script: string, env: Record<string, string>, nodeArgs: string[] = [], port?: number) => {
     const service = await startNodeService({ name, script, env, nodeArgs, logFile: join(workDir, `${name}.log`), port });
@@ -166,7 +171,7 @@ async function main(): Promise<number> {
     control.disconnect();
     seedRedis.disconnect();
     await Promise.all(started.map((service) => service.stop()));
-    await redis.stop();
+    await Promise.all([redis.stop(), topologies?.stop()]);
     if (!settings.keepLogs) rmSync(workDir, { recursive: true, force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -186,6 +191,11 @@ async function main(): Promise<number> {
     ]);
     const gatewayEnv = { ...serviceEnv, INVENTORY_URL: inventory.url, CHECKOUT_URL: checkout.url };
     const gateway = await start('gateway', bundles.gateway, gatewayEnv);
+    if (topologyIds.length) {
+      phase('bench: a Redis Cluster and a Sentinel set, an inventory on each');
+      topologies = await startTopologies(topologyIds, serviceEnv, (name, env) => start(name, bundles.inventory, env));
+    }
+    const variants = topologies?.variants ?? [];
     const services: Services = { inventory, checkout, gateway, bare, article, articleShell };
     const loadGenerator = loadGeneratorProcess();
 
@@ -220,25 +230,43 @@ async function main(): Promise<number> {
     for (const probe of roundTrips.probes) {
       log(`  ${probe.title}: ${probe.perRequest.toFixed(3)} per request (${Object.entries(probe.bySender).map(([s, n]) => `${s} ${n}`).join(', ')})`);
     }
+    // On every primary of the topology, counting the inventory's connections only (not the sentinels').
+    for (const variant of variants) {
+      const options = { probes: [variant.probe], nodes: variant.primaries, senders: ['inventory'] };
+      const [probe] = (await measureRoundTrips(variant.context(ctx), options)).probes;
+      roundTrips.probes.push(probe);
+      const commands = Object.entries(probe.commands).map((entry) => entry.join(' ')).join(', ');
+      log(`  ${probe.title}: ${probe.perRequest.toFixed(3)} round trips per request (commands: ${commands})`);
+    }
 
     phase('bench: scenarios');
     const all = scenarios();
-    const list = all.filter((s) => !settings.only || settings.only.includes(s.id));
+    const list = all.filter(
+      (s) => !settings.only || settings.only.includes(s.id) || (s.id === 'inventory-add' && variants.length > 0),
+    );
     if (list.length === 0) throw new Error(`--only matched no scenario`);
     const runs: ScenarioRun[] = [];
-    const comparison = list.filter((s) => s.comparison);
-    const others = list.filter((s) => !s.comparison);
+    // The topology variants take turns with the add-to-cart comparison, each with its own inventory.
+    const comparison = [
+      ...list.filter((s) => s.comparison).map((scenario) => ({ scenario, context: ctx })),
+      ...variants.map((variant) => ({ scenario: variant.scenario, context: variant.context(ctx) })),
+    ];
+    const others = list.filter((s) => !s.comparison).map((scenario) => ({ scenario, context: ctx }));
     for (let round = 1; round <= settings.rounds; round++) {
       const thisRound = [...rotated(comparison, round - 1), ...(round <= settings.otherRounds ? rotated(others, round - 1) : [])];
-      for (const scenario of thisRound) {
+      for (const { scenario, context } of thisRound) {
         const scenarioStartedAt = performance.now();
-        const run = await runScenario(ctx, scenario, round, roundTrips.commandsInsideScripts);
+        const run = await runScenario(context, scenario, round, roundTrips.commandsInsideScripts);
         runs.push(run);
         const took = (performance.now() - scenarioStartedAt) / 1000;
+        // A topology's round trips are its MONITOR probe's (the INFO figure is the idle one-node Redis's).
+        const roundTripsText = context === ctx ? `  RT/req ${run.roundTripsPerRequest.toFixed(3)}` : '';
+        const lostText = run.lostUpdates ? `  lost ${run.lostUpdates.lost} of ${run.lostUpdates.expected}` : '';
         log(
-          `  round ${round}/${settings.rounds} ${scenario.id.padEnd(18)} ${Math.round(run.load.requestsPerSecond).toString().padStart(6)} req/s` +
+          `  round ${round}/${settings.rounds} ${scenario.id.padEnd(27)}` +
+            ` ${Math.round(run.load.requestsPerSecond).toString().padStart(6)} req/s` +
             `  p50 ${run.load.latencyMs.p50.toFixed(1)} ms  p99 ${run.load.latencyMs.p99.toFixed(1)} ms  errors ${run.errors}` +
-            `  RT/req ${run.roundTripsPerRequest.toFixed(3)}${run.lostUpdates ? `  lost ${run.lostUpdates.lost} of ${run.lostUpdates.expected}` : ''}` +
+            `${roundTripsText}${lostText}` +
             `  other work ${Math.round(run.otherWorkPercent)}%` +
             `  (${run.load.requests} requests in ${run.load.seconds.toFixed(1)} s; ${took.toFixed(1)} s with set-up)`,
         );
@@ -262,6 +290,10 @@ async function main(): Promise<number> {
     const scenarioSummaries = summarizeScenarios(list, runs, settings.connections);
     const ratios = ratiosOf(runs);
     const { targets, checks } = evaluate(scenarioSummaries, ratios, roundTrips.probes, memory);
+    const topologyFigures = variants.length
+      ? summarizeTopologies(variants, runs, roundTrips.probes, settings.connections)
+      : undefined;
+    checks.push(...topologyChecks(topologyFigures ?? []));
     const redisVersion = /redis_version:(\S+)/.exec(await control.info('server'))?.[1] ?? 'unknown';
     results = {
       meta: {
@@ -287,6 +319,7 @@ async function main(): Promise<number> {
       memory,
       redisBenchmark,
       profiles,
+      topologies: topologyFigures,
     };
   } finally {
     await stopEverything();

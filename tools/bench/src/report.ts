@@ -1,5 +1,6 @@
 // The figures as a terminal table, a Markdown page and an SVG bar chart (hand-written: no chart library).
 import type { Results, ScenarioSummary } from './summary';
+import { commandsOf } from './topologies';
 
 const PROCESS_LABELS: Record<string, string> = {
   inventory: 'inventory',
@@ -56,6 +57,31 @@ const SCENARIO_HEADER = [
   "Little's law",
 ];
 
+const TOPOLOGY_HEADER = ['Add to cart straight to inventory, on', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs one node',
+  'each round', 'commands/add', 'RT/add'];
+const TOPOLOGY_NOTE =
+  'Medians over the rounds; each ratio is taken within a round, against the one-node run of the same round. ' +
+  'Commands and round trips (RT) per add are exact (MONITOR on every primary, the inventory’s connections only). ' +
+  'With REDIS_WAIT_REPLICAS=1 each add sends its script and a WAIT in one pipeline, one socket write: 2 commands, ' +
+  '1 round trip (MONITOR shows each WAIT right behind its script, on the same connection).';
+
+function topologyRows(results: Results): string[][] {
+  return (results.topologies ?? []).map((t) => {
+    const perAdd = (count: number) => (t.probe?.requests ? (count / t.probe.requests).toFixed(3) : '—');
+    return [
+      t.title,
+      thousands(t.requestsPerSecond),
+      ms(t.p50Ms),
+      ms(t.p99Ms),
+      String(t.errors),
+      t.ratio ? `${twoDecimals(t.ratio.median)}x` : '',
+      t.ratio?.perRound.map(twoDecimals).join(', ') ?? '',
+      t.probe ? perAdd(commandsOf(t.probe)) : '—',
+      t.probe ? perAdd(t.probe.roundTrips) : '—',
+    ];
+  });
+}
+
 /** Numbers right-aligned, text (the columns in `textColumns`) left-aligned. */
 function textTable(header: string[], rows: string[][], textColumns: number[] = [0]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
@@ -88,6 +114,9 @@ export function terminalReport(results: Results): string {
       [0, 2],
     ),
   );
+  if (results.topologies) {
+    parts.push(`${textTable(TOPOLOGY_HEADER, topologyRows(results), [0, 6])}\n(${TOPOLOGY_NOTE})`);
+  }
   parts.push(
     textTable(
       ['Target', 'wanted', 'measured', 'met'],
@@ -151,6 +180,11 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
       [false, true, false],
     ) + '\n\nEach ratio is taken within a round (the two runs seconds apart), then the median over the rounds.',
   );
+  if (results.topologies) {
+    out.push('### Topologies: a Redis Cluster and Sentinel, with and without WAIT');
+    const right = TOPOLOGY_HEADER.map((_, i) => i > 0 && i !== 6);
+    out.push(`${markdownTable(TOPOLOGY_HEADER, topologyRows(results), right)}\n\n${TOPOLOGY_NOTE}`);
+  }
   out.push('### Targets');
   out.push(
     markdownTable(

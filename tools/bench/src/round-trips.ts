@@ -6,11 +6,19 @@
 //
 // MONITOR slows Redis down, so it is on only here, never during the timed runs. What it learns (which
 // commands run inside scripts) lets the timed runs read the same figure from INFO commandstats.
+//
+// On a Redis Cluster every primary is watched (the carts are spread over the shards) and the counts
+// summed. A WAIT (REDIS_WAIT_REPLICAS) is a command of its own but no round trip of its own: the cart
+// library sends it in one pipeline behind the script, which ioredis writes to the socket at once
+// (Pipeline.exec; strace of the inventory showed one write per add, holding both). MONITOR cannot see
+// socket writes; it shows the pairing, and only a WAIT that comes right after a script call of the
+// same connection counts as part of that call's round trip.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { IDENTITY_HEADER } from '@storefront/service-kit';
 import type { BenchContext } from './context';
 import { runLoad, unexpectedAnswers, type LoadRequest } from './load';
+import { SCRIPT_COMMANDS } from './redis-stats';
 import { CATALOG_IDS, HOT_ITEM, PAYMENT, bearer, cartOf, directAdd, gatewayAdd, jsonHeaders, newSessions, seedCarts, seedCheckoutShoppers, shopperIds } from './scenarios';
 
 export interface RoundTripTarget {
@@ -25,7 +33,7 @@ interface PreparedProbe {
   nextRequest: () => LoadRequest;
 }
 
-interface Probe {
+export interface Probe {
   id: string;
   title: string;
   target?: RoundTripTarget;
@@ -44,7 +52,7 @@ export interface ProbeResult {
   perRequest: number;
   /** Round trips per sender (the connection name each service gives its Redis client). */
   bySender: Record<string, number>;
-  /** Round trips per command name. */
+  /** Commands sent, per name: round trips, plus the WAITs pipelined behind a script call. */
   commands: Record<string, number>;
   /** Commands the scripts ran, per name (no round trip each). */
   insideScripts: Record<string, number>;
@@ -59,7 +67,7 @@ export interface RoundTripReport {
 
 const probeShoppers = (count: number) => shopperIds('measured', count);
 
-const PROBES: Probe[] = [
+export const PROBES: Probe[] = [
   {
     id: 'inventory-add',
     title: 'Add to cart (POST /Cart/Item), straight to inventory',
@@ -219,8 +227,17 @@ async function sendersByAddress(control: Redis): Promise<Map<string, string>> {
   return senders;
 }
 
-export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripReport> {
-  const monitor = await ctx.control.monitor();
+export interface ProbeOptions {
+  probes?: Probe[];
+  /** A control connection to each node to watch: every primary (one node by default: the bench's own). */
+  nodes?: Redis[];
+  /** Count only the connections of these names (leaves out, e.g., the sentinels' PINGs and INFOs). */
+  senders?: string[];
+}
+
+/** MONITOR on the node of `control`: a window of commands between two markers sent on `control`. */
+async function watch(control: Redis) {
+  const monitor = await control.monitor();
   // The commands seen between a start marker and its end marker; the handler opens and closes the
   // window itself, so no command that follows a marker in the same chunk of MONITOR output is missed.
   let window: MonitorEvent[] | undefined;
@@ -241,15 +258,22 @@ export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripRep
   const mark = async (opens: boolean): Promise<MonitorEvent[]> => {
     const marker = `bench-marker-${randomUUID()}`;
     const seen = new Promise<MonitorEvent[]>((resolve) => (waitingFor = { marker, opens, resolve }));
-    await ctx.control.echo(marker);
+    await control.echo(marker);
     return seen;
   };
+  return { mark, disconnect: () => monitor.disconnect() };
+}
+
+export async function measureRoundTrips(ctx: BenchContext, options: ProbeOptions = {}): Promise<RoundTripReport> {
+  const nodes = options.nodes ?? [ctx.control];
+  const watchers = await Promise.all(nodes.map(watch));
 
   /** N requests between two markers: the answers, and every command Redis ran in between. */
   const countRoundTrips = async (prepared: PreparedProbe, requests: number) => {
-    await mark(true);
+    await Promise.all(watchers.map((watcher) => watcher.mark(true)));
     const load = await runLoad({ url: prepared.url, connections: 10, requests, nextRequest: prepared.nextRequest });
-    const events = await mark(false);
+    // Each connection talks to one node: its commands stay in order when the nodes' windows are joined.
+    const events = (await Promise.all(watchers.map((watcher) => watcher.mark(false)))).flat();
     return { load, events, unexpected: unexpectedAnswers(load, prepared.expectedStatuses) + (requests - load.requests) };
   };
 
@@ -257,17 +281,18 @@ export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripRep
   const commandsInsideScripts = new Set<string>();
   const samples: Record<string, string[]> = {};
   try {
-    for (const probe of PROBES) {
-      await ctx.control.flushall();
+    const flush = () => Promise.all(nodes.map((node) => node.flushall()));
+    for (const probe of options.probes ?? PROBES) {
+      await flush();
       const requests = ctx.settings.probeRequests;
       const prepared = await probe.prepare(ctx, requests);
-      const senders = await sendersByAddress(ctx.control);
-      const controlSource = await controlAddress(ctx.control);
+      const senders = new Map((await Promise.all(nodes.map(sendersByAddress))).flatMap((map) => [...map]));
+      const controlSources = new Set(await Promise.all(nodes.map(controlAddress)));
       let attempt = await countRoundTrips(prepared, requests);
       // A request refused by chance (a Redis command timing out on a starved machine answers 503)
       // voids the count; one more try on a fresh data set, then it counts as it is.
       if (attempt.unexpected > 0) {
-        await ctx.control.flushall();
+        await flush();
         attempt = await countRoundTrips(await probe.prepare(ctx, requests), requests);
       }
       const { load, events, unexpected } = attempt;
@@ -276,6 +301,7 @@ export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripRep
       const insideScripts: Record<string, number> = {};
       const bySender: Record<string, number> = {};
       let roundTrips = 0;
+      const lastCommandOf = new Map<string, string>();
       for (const event of events) {
         const name = event.args[0].toLowerCase();
         if (event.source === 'lua') {
@@ -283,10 +309,14 @@ export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripRep
           commandsInsideScripts.add(name);
           continue;
         }
-        if (event.source === controlSource) continue;
+        if (controlSources.has(event.source)) continue;
         const sender = senders.get(event.source) ?? event.source;
-        roundTrips += 1;
+        if (options.senders && !options.senders.includes(sender)) continue;
+        const pipelinedWait = name === 'wait' && SCRIPT_COMMANDS.has(lastCommandOf.get(event.source) ?? '');
+        lastCommandOf.set(event.source, name);
         commands[name] = (commands[name] ?? 0) + 1;
+        if (pipelinedWait) continue;
+        roundTrips += 1;
         bySender[sender] = (bySender[sender] ?? 0) + 1;
         samples[`${probe.id}/${sender}/${name}`] ??= event.args;
       }
@@ -305,7 +335,7 @@ export async function measureRoundTrips(ctx: BenchContext): Promise<RoundTripRep
       });
     }
   } finally {
-    monitor.disconnect();
+    for (const watcher of watchers) watcher.disconnect();
   }
   return { probes, commandsInsideScripts, samples };
 }

@@ -7,6 +7,7 @@ import type { RedisBenchmarkReport } from './redis-benchmark';
 import { meetsTarget, type ProbeResult } from './round-trips';
 import type { ScenarioRun } from './runs';
 import type { LostUpdates, Scenario } from './scenarios';
+import type { TopologyFigure } from './topologies';
 
 export function median(values: number[]): number {
   if (values.length === 0) return 0;
@@ -107,7 +108,9 @@ export function summarizeScenarios(scenarios: Scenario[], runs: ScenarioRun[], c
   });
 }
 
-const RATIOS: Omit<Ratio, 'perRound' | 'median'>[] = [
+export type RatioDefinition = Omit<Ratio, 'perRound' | 'median'>;
+
+const RATIOS: RatioDefinition[] = [
   { id: 'inventory-vs-bare', title: 'Inventory add / bare Express route', numerator: 'inventory-add', denominator: 'express-bare' },
   { id: 'inventory-vs-article', title: "Inventory add / article's approach add", numerator: 'inventory-add', denominator: 'article-add' },
   { id: 'gateway-vs-inventory', title: 'Gateway add / inventory add', numerator: 'gateway-add', denominator: 'inventory-add' },
@@ -120,10 +123,10 @@ const RATIOS: Omit<Ratio, 'perRound' | 'median'>[] = [
   { id: 'hot-inventory-vs-article', title: "Hot shopper: inventory / article's approach", numerator: 'inventory-hot', denominator: 'article-hot' },
 ];
 
-export function ratiosOf(runs: ScenarioRun[]): Ratio[] {
+export function ratiosOf(runs: ScenarioRun[], definitions = RATIOS): Ratio[] {
   const rounds = [...new Set(runs.map((run) => run.round))];
   const rate = (scenario: string, round: number) => runs.find((run) => run.scenario === scenario && run.round === round)?.load.requestsPerSecond;
-  return RATIOS.map((ratio) => {
+  return definitions.map((ratio) => {
     const perRound = rounds.flatMap((round) => {
       const top = rate(ratio.numerator, round);
       const bottom = rate(ratio.denominator, round);
@@ -266,4 +269,6 @@ export interface Results {
   memory: CartMemory[];
   redisBenchmark: RedisBenchmarkReport;
   profiles: ProfileSummary[];
+  /** Add to cart on a Cluster and on Sentinel, with and without WAIT, next to one node (absent in older runs). */
+  topologies?: TopologyFigure[];
 }
