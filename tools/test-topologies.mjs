@@ -1,7 +1,8 @@
 // `npm run test:topologies`: the Redis and cart libraries' tests, the gateway's key-slot test and the
 // end-to-end storefront suite, on a Redis Cluster (3 primaries, 3 replicas) and on Sentinel (1
-// primary, 2 replicas, 3 sentinels), each started from redis-server and redis-sentinel processes by the tests' globalSetup
-// (STOREFRONT_TEST_TOPOLOGY). Runs everything, then exits non-zero if anything failed.
+// primary, 2 replicas, 3 sentinels), each started from redis-server and redis-sentinel processes by
+// the tests' globalSetup (STOREFRONT_TEST_TOPOLOGY). Runs everything, then exits non-zero if anything
+// failed.
 import { spawnSync } from 'node:child_process';
 
 const suites = [
