@@ -66,8 +66,15 @@ it('keeps the keys of every script call in one hash slot', async () => {
 describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
   // One node has no replica to confirm anything: the confirming case runs on a Cluster and on Sentinel.
   const withReplicas = testTopology() !== 'single';
+  // A connection as a service with REDIS_WAIT_REPLICAS set has it (its socket may stay silent while
+  // a WAIT waits).
+  let confirming: RedisConnection;
+  beforeAll(async () => {
+    confirming = await connectTestStore('topology-wait-test', { REDIS_WAIT_REPLICAS: '1' });
+  });
+  afterAll(() => confirming.close());
   const cartsConfirmedBy = (name: string, writeConcern: { replicas: number; timeoutMs: number }) =>
-    createCartCache({ redis: connection.client, secret: TEST_SECRET, prefix: uniquePrefix(name), writeConcern });
+    createCartCache({ redis: confirming.client, secret: TEST_SECRET, prefix: uniquePrefix(name), writeConcern });
 
   /** Resolves once every replica of each primary acknowledges the primary's whole stream. */
   async function replicasCaughtUp(ports: number[]): Promise<void> {
@@ -90,7 +97,7 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
 
   /** The ports of the primaries this connection writes to. */
   async function primaryPorts(): Promise<number[]> {
-    const client = connection.client;
+    const client = confirming.client;
     const primaries = client instanceof Cluster ? client.nodes('master') : [client];
     return Promise.all(primaries.map(async (node) => Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1])));
   }
@@ -125,7 +132,7 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
     'keeps answering within 1 s while replicas stop confirming, and confirms again as soon as they do',
     async () => {
       const carts = cartsConfirmedBy('wait-stalled', { replicas: 1, timeoutMs: 200 });
-      const commandTimeoutMs = connection.client instanceof Cluster ? 300 : 500;
+      const commandTimeoutMs = confirming.client instanceof Cluster ? 300 : 500;
       const shoppers = Array.from({ length: 10 }, () => freshShopper());
       const ports = await primaryPorts();
       const stalls = await Promise.all(ports.map((port) => stallReplication(port)));

@@ -12,6 +12,8 @@ export interface RedisClientOptions {
   onError?: (err: Error) => void;
   /** How long a command may wait for its reply. */
   commandTimeoutMs?: number;
+  /** How long a WAIT may hold the connection silent (REDIS_WAIT_TIMEOUT_MS, when writes are confirmed). */
+  waitTimeoutMs?: number;
   errorLogIntervalMs?: number;
 }
 
@@ -33,8 +35,11 @@ function fastFail(options: RedisClientOptions): RedisOptions {
     // A frozen Redis keeps the socket open but never answers: bound every command...
     commandTimeout: timeout,
     // ...and drop a connection that goes silent with commands pending, so those commands do not pile
-    // up for as long as Redis stays frozen; while it reconnects, requests fail at once.
-    socketTimeout: timeout,
+    // up for as long as Redis stays frozen; while it reconnects, requests fail at once. A WAIT keeps
+    // a healthy connection silent for up to its own timeout: a connection that confirms writes may be
+    // silent that much longer (dropped at the command timeout, a lagging replica dropped connections,
+    // and the reads on them, in the tests).
+    socketTimeout: timeout + (options.waitTimeoutMs ?? 0),
     connectTimeout: 1_000,
     // Commands issued in the same tick by concurrent requests share one socket write; each request
     // still makes exactly one round trip, with fewer system calls under load.
@@ -178,6 +183,8 @@ async function clusterReady(cluster: Cluster): Promise<void> {
 /** Connects to the topology the settings choose (a ConfigError for settings that choose none or two). */
 export function connectRedis(settings: RedisSettings, options: RedisClientOptions): RedisConnection {
   const topology = redisTopologyOf(settings);
+  const writeConcern = writeConcernOf(settings);
+  if (writeConcern.replicas > 0) options = { ...options, waitTimeoutMs: writeConcern.timeoutMs };
   const client =
     topology.kind === 'cluster'
       ? createClusterClient(topology, options)
@@ -191,7 +198,7 @@ export function connectRedis(settings: RedisSettings, options: RedisClientOption
   return {
     client,
     topology: topology.kind,
-    writeConcern: writeConcernOf(settings),
+    writeConcern,
     checkReady,
     waitUntilReady: (timeoutMs = 5_000) => waitUntil(checkReady, timeoutMs),
     close: () => closeRedis(client),
