@@ -3,7 +3,7 @@
 // Rate limiting shares the same Redis and the same round trip: checking a session also counts the
 // request against the shopper's budget for the current minute, in one script.
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import { toRedisError } from '@storefront/redis';
 import { deriveKey, errors } from '@storefront/service-kit';
 
@@ -12,26 +12,42 @@ const TOKEN_BYTES = 32;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const WINDOW_MS = 60_000;
 
-// KEYS[1] the session, KEYS[2] its request counter for this minute (same hash slot).
-// ARGV: session TTL in seconds, requests allowed per minute (0: no limit), window length in ms.
+// The session check: slides the session's expiry and counts the request against the shopper's budget
+// for this minute (its counter shares the session's hash slot). A limit of 0 counts nothing.
 const VERIFY_AND_COUNT = `
-if not redis.call('GETEX', KEYS[1], 'EX', ARGV[1]) then return {'NO_SESSION'} end
-if ARGV[2] == '0' then return {'OK'} end
-local count = redis.call('INCR', KEYS[2])
-if count == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-if count > tonumber(ARGV[2]) then return {'LIMITED', redis.call('PTTL', KEYS[2])} end
+local session, counter = KEYS[1], KEYS[2]
+local session_ttl_s, limit, window_ms = ARGV[1], ARGV[2], ARGV[3]
+if not redis.call('GETEX', session, 'EX', session_ttl_s) then return {'NO_SESSION'} end
+if limit == '0' then return {'OK'} end
+local count = redis.call('INCR', counter)
+if count == 1 then redis.call('PEXPIRE', counter, window_ms) end
+if count > tonumber(limit) then return {'LIMITED', redis.call('PTTL', counter)} end
 return {'OK'}
 `;
 
-// KEYS[1] a request counter for this minute. ARGV: requests allowed, window length in ms.
+// One request against a budget for this minute (sessions per client address).
 const COUNT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if count > tonumber(ARGV[1]) then return {'LIMITED', redis.call('PTTL', KEYS[1])} end
+local counter = KEYS[1]
+local limit, window_ms = ARGV[1], ARGV[2]
+local count = redis.call('INCR', counter)
+if count == 1 then redis.call('PEXPIRE', counter, window_ms) end
+if count > tonumber(limit) then return {'LIMITED', redis.call('PTTL', counter)} end
 return {'OK'}
 `;
 
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+// The scripts as commands of every ioredis client and cluster (defineCommand adds them).
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    storefrontSessionVerify(
+      session: string,
+      counter: string,
+      sessionTtlSeconds: number,
+      limit: number,
+      windowMs: number,
+    ): Result<unknown, Context>;
+    storefrontRateCount(counter: string, limit: number, windowMs: number): Result<unknown, Context>;
+  }
+}
 
 export interface SessionStoreOptions {
   redis: Redis | Cluster;
@@ -52,7 +68,6 @@ export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimi
 
   redis.defineCommand('storefrontSessionVerify', { lua: VERIFY_AND_COUNT, numberOfKeys: 2 });
   redis.defineCommand('storefrontRateCount', { lua: COUNT, numberOfKeys: 1 });
-  const scripts = redis as unknown as Record<'storefrontSessionVerify' | 'storefrontRateCount', ScriptRunner>;
 
   const redisCall = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -76,7 +91,7 @@ export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimi
         // The address is hashed like everything else we key on: no client data in key names.
         const address = createHmac('sha256', addressKey).update(clientAddress).digest('base64url').slice(0, 22);
         const counter = `${prefix}ratelimit:{address:${address}}:${windowOf(now)}`;
-        limitedOrOk(await redisCall(() => scripts.storefrontRateCount.call(redis, counter, rateLimitPerMinute, windowLeftMs(now))));
+        limitedOrOk(await redisCall(() => redis.storefrontRateCount(counter, rateLimitPerMinute, windowLeftMs(now))));
       }
       const token = randomBytes(TOKEN_BYTES).toString('base64url');
       await redisCall(() => redis.set(`${prefix}session:{${shopperIdOf(token)}}`, now, 'EX', ttlSeconds, 'NX'));
@@ -92,8 +107,7 @@ export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimi
       const now = Date.now();
       const shopperId = shopperIdOf(token);
       const reply = await redisCall(() =>
-        scripts.storefrontSessionVerify.call(
-          redis,
+        redis.storefrontSessionVerify(
           `${prefix}session:{${shopperId}}`,
           `${prefix}ratelimit:{${shopperId}}:${windowOf(now)}`,
           ttlSeconds,

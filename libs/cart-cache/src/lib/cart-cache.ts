@@ -2,7 +2,7 @@
 // number of concurrent requests and service instances, with the limits checked inside that step and
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import { createConfirmedWrites, toRedisError, type WriteConcern } from '@storefront/redis';
 import { AppError, HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
@@ -16,6 +16,7 @@ import { createKeyspace, type ShopperKeys } from './keys';
 import { checkStorable, type StoredResponse } from './stored-answer';
 import {
   ADD_ITEM,
+  CART_SCRIPTS,
   CLAIM_CART,
   READ_CART,
   RECORD_ANSWER,
@@ -23,7 +24,25 @@ import {
   SET_ITEM,
   SETTLE_CHECKOUT,
   SPEND_HANDOFF,
+  scriptCall,
+  scriptDefinition,
+  type CartScriptName,
+  type ScriptSpec,
 } from './scripts';
+
+// The scripts as commands of every ioredis client, cluster and pipeline (defineCommand adds them).
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    storefrontCartRead(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartAdd(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSet(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartRemove(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartClaim(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSettle(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartRecordAnswer(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSpendHandoff(...args: (string | number)[]): Result<unknown, Context>;
+  }
+}
 
 export interface CartLine {
   id: string;
@@ -104,21 +123,6 @@ export interface SettleOptions {
   idempotency?: IdempotencyRequest & { response?: StoredResponse };
 }
 
-const SCRIPTS = {
-  // Each script's last key is the hand-off nonce (see scripts.ts).
-  storefrontCartRead: { lua: READ_CART, numberOfKeys: 4 },
-  storefrontCartAdd: { lua: ADD_ITEM, numberOfKeys: 4 },
-  storefrontCartSet: { lua: SET_ITEM, numberOfKeys: 4 },
-  storefrontCartRemove: { lua: REMOVE_ITEM, numberOfKeys: 4 },
-  storefrontCartClaim: { lua: CLAIM_CART, numberOfKeys: 6 },
-  storefrontCartSettle: { lua: SETTLE_CHECKOUT, numberOfKeys: 6 },
-  storefrontCartRecordAnswer: { lua: RECORD_ANSWER, numberOfKeys: 3 },
-  storefrontCartSpendHandoff: { lua: SPEND_HANDOFF, numberOfKeys: 1 },
-} as const;
-
-type ScriptName = keyof typeof SCRIPTS;
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
-
 function checkPositiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new TypeError(`@storefront/cart-cache: ${name} option must be a positive integer`);
@@ -170,39 +174,33 @@ export function createCartCache(options: CartCacheOptions) {
   const keyspace = createKeyspace(prefix, options.secret);
 
   // defineCommand loads each script once per connection and falls back from EVALSHA to EVAL by itself.
-  for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
+  for (const spec of CART_SCRIPTS) redis.defineCommand(spec.name, scriptDefinition(spec));
   const confirmed = options.writeConcern?.replicas ? createConfirmedWrites(redis, options.writeConcern) : undefined;
-  /**
-   * A script as a function. A change (`confirmed`) under a write concern is sent with WAIT in one
-   * pipeline, so the replicas' acknowledgement costs no extra round trip; fewer of them in time is
-   * 503 (the change may be applied, as with any 503).
-   */
-  const script = (name: ScriptName, changes: boolean): ScriptRunner => {
-    const runner = (redis as unknown as Record<string, ScriptRunner>)[name];
-    if (!changes || !confirmed) return (...args) => runner.apply(redis, args);
-    return (...args) =>
-      confirmed.send(String(args[0]), (pipeline) => (pipeline as unknown as Record<string, ScriptRunner>)[name](...args));
-  };
-  const run = {
-    read: script('storefrontCartRead', false),
-    add: script('storefrontCartAdd', true),
-    set: script('storefrontCartSet', true),
-    remove: script('storefrontCartRemove', true),
-    claim: script('storefrontCartClaim', true),
-    settle: script('storefrontCartSettle', true),
-    recordAnswer: script('storefrontCartRecordAnswer', true),
-    spendHandoff: script('storefrontCartSpendHandoff', false),
-  };
+  // The scripts that change something: under a write concern they are sent with WAIT in one pipeline,
+  // so the replicas' acknowledgement costs no extra round trip; fewer of them in time is 503 (the
+  // change may be applied, as with any 503).
+  const CHANGES: ReadonlySet<CartScriptName> = new Set([
+    ADD_ITEM.name,
+    SET_ITEM.name,
+    REMOVE_ITEM.name,
+    CLAIM_CART.name,
+    SETTLE_CHECKOUT.name,
+    RECORD_ANSWER.name,
+  ]);
+  const runScript = (name: CartScriptName, args: (string | number)[]): Promise<unknown> =>
+    confirmed && CHANGES.has(name)
+      ? confirmed.send(String(args[0]), (pipeline) => pipeline[name](...args))
+      : redis[name](...args);
 
   /**
-   * Runs a script for `shopper`: appends the hand-off nonce key and its two arguments, spends the
+   * Runs a script for `shopper`: names the hand-off nonce key and its two arguments, spends the
    * nonce if the request has not yet, and turns a REPLAY into 401.
    */
-  async function call(
-    runner: ScriptRunner,
+  async function call<K extends string, A extends string>(
+    spec: ScriptSpec<K, A> & { name: CartScriptName },
     shopper: Shopper,
-    keysOf: (keys: ShopperKeys) => string[],
-    args: (string | number)[],
+    keysOf: (keys: ShopperKeys) => Record<K, string>,
+    args: Record<A, string | number>,
   ): Promise<unknown[]> {
     const { userToken, handoff } = typeof shopper === 'string' ? { userToken: shopper, handoff: undefined } : shopper;
     const nonce = handoff && !handoff.spent ? handoff.nonce : undefined;
@@ -210,9 +208,14 @@ export function createCartCache(options: CartCacheOptions) {
     // turn this request's 503 into a 401.
     if (handoff) handoff.spent = true;
     const keys = keyspace.shopper(userToken);
+    const callArgs = scriptCall(
+      spec,
+      { ...keysOf(keys), handoff_nonce: keys.handoffNonce(nonce) },
+      { ...args, handoff_check: nonce ? '1' : '', handoff_ttl_ms: HANDOFF_NONCE_TTL_MS },
+    );
     let reply: unknown;
     try {
-      reply = await runner(...keysOf(keys), keys.handoffNonce(nonce), ...args, nonce ? '1' : '', HANDOFF_NONCE_TTL_MS);
+      reply = await runScript(spec.name, callArgs);
     } catch (err) {
       throw toRedisError(err);
     }
@@ -221,7 +224,12 @@ export function createCartCache(options: CartCacheOptions) {
     return replies;
   }
 
-  const cartKeys = (keys: ShopperKeys) => [keys.cart, keys.claim, keys.claimLease];
+  const cartKeys = (keys: ShopperKeys) => ({ cart: keys.cart, claim: keys.claim, lease: keys.claimLease });
+  const checkoutKeys = (keys: ShopperKeys, idempotencyKey: string) => ({
+    ...cartKeys(keys),
+    record: keys.idempotency(idempotencyKey),
+    record_index: keys.idempotencyIndex,
+  });
 
   function linesOrLimit(reply: unknown[], attempted: { id: string; quantity: number }): CartLine[] {
     if (reply[0] === 'OK') return toLines(reply, 1);
@@ -263,7 +271,7 @@ export function createCartCache(options: CartCacheOptions) {
 
     /** The shopper's cart; unknown or expired is []. Slides the expiry. */
     async read(shopper: Shopper): Promise<CartLine[]> {
-      const reply = await call(run.read, shopper, cartKeys, [ttlMs, limits.maxQuantity]);
+      const reply = await call(READ_CART, shopper, cartKeys, { ttl_ms: ttlMs, max_quantity: limits.maxQuantity });
       return toLines(reply, 1);
     },
 
@@ -272,7 +280,13 @@ export function createCartCache(options: CartCacheOptions) {
       checkQuantity(quantity, 1);
       // A quantity over the limit can never fit: refuse it without a round trip.
       if (quantity > limits.maxQuantity) return linesOrLimit(['LIMIT', 'quantity'], { id, quantity });
-      const reply = await call(run.add, shopper, cartKeys, [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(ADD_ITEM, shopper, cartKeys, {
+        ttl_ms: ttlMs,
+        max_quantity: limits.maxQuantity,
+        max_lines: limits.maxLines,
+        id,
+        quantity,
+      });
       return linesOrLimit(reply, { id, quantity });
     },
 
@@ -282,13 +296,19 @@ export function createCartCache(options: CartCacheOptions) {
       if (quantity > limits.maxQuantity) {
         throw new CartLimitError(`A cart line holds at most ${limits.maxQuantity} of one item.`);
       }
-      const reply = await call(run.set, shopper, cartKeys, [ttlMs, limits.maxQuantity, limits.maxLines, id, quantity]);
+      const reply = await call(SET_ITEM, shopper, cartKeys, {
+        ttl_ms: ttlMs,
+        max_quantity: limits.maxQuantity,
+        max_lines: limits.maxLines,
+        id,
+        quantity,
+      });
       return linesOrLimit(reply, { id, quantity });
     },
 
     /** Removes the item's line; removing an absent line is not an error. */
     async remove(shopper: Shopper, id: string): Promise<CartLine[]> {
-      const reply = await call(run.remove, shopper, cartKeys, [ttlMs, limits.maxQuantity, id]);
+      const reply = await call(REMOVE_ITEM, shopper, cartKeys, { ttl_ms: ttlMs, max_quantity: limits.maxQuantity, id });
       return toLines(reply, 1);
     },
 
@@ -299,10 +319,19 @@ export function createCartCache(options: CartCacheOptions) {
     async claim(shopper: Shopper, idempotency?: IdempotencyRequest): Promise<ClaimResult> {
       const claimId = randomUUID();
       const reply = await call(
-        run.claim,
+        CLAIM_CART,
         shopper,
-        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? ''), keys.idempotencyIndex],
-        [ttlMs, limits.maxQuantity, leaseMs, claimId, idempotency?.fingerprint ?? '', inProgressMs, recordTtlMs, maxRecords],
+        (keys) => checkoutKeys(keys, idempotency?.key ?? ''),
+        {
+          ttl_ms: ttlMs,
+          max_quantity: limits.maxQuantity,
+          lease_ms: leaseMs,
+          claim_id: claimId,
+          fingerprint: idempotency?.fingerprint ?? '',
+          in_progress_ms: inProgressMs,
+          record_ttl_ms: recordTtlMs,
+          max_records: maxRecords,
+        },
       );
       switch (reply[0]) {
         case 'CLAIMED':
@@ -327,10 +356,16 @@ export function createCartCache(options: CartCacheOptions) {
     ): Promise<{ kind: 'stored' } | { kind: 'replay'; response: StoredResponse }> {
       checkStorable(response);
       const reply = await call(
-        run.recordAnswer,
+        RECORD_ANSWER,
         shopper,
-        (keys) => [keys.idempotency(idempotency.key), keys.idempotencyIndex],
-        [idempotency.fingerprint, response.status, response.body, recordTtlMs, maxRecords],
+        (keys) => ({ record: keys.idempotency(idempotency.key), record_index: keys.idempotencyIndex }),
+        {
+          fingerprint: idempotency.fingerprint,
+          status: response.status,
+          body: response.body,
+          record_ttl_ms: recordTtlMs,
+          max_records: maxRecords,
+        },
       );
       return reply[0] === 'STORED' ? { kind: 'stored' } : { kind: 'replay', response: storedAnswer(reply) };
     },
@@ -344,19 +379,19 @@ export function createCartCache(options: CartCacheOptions) {
       const idempotency = settle.idempotency;
       if (idempotency?.response) checkStorable(idempotency.response);
       const reply = await call(
-        run.settle,
+        SETTLE_CHECKOUT,
         shopper,
-        (keys) => [...cartKeys(keys), keys.idempotency(idempotency?.key ?? ''), keys.idempotencyIndex],
-        [
-          ttlMs,
-          limits.maxQuantity,
-          settle.claimId ?? '',
-          settle.outcome,
-          idempotency?.fingerprint ?? '',
-          idempotency?.response ? String(idempotency.response.status) : '',
-          idempotency?.response?.body ?? '',
-          recordTtlMs,
-        ],
+        (keys) => checkoutKeys(keys, idempotency?.key ?? ''),
+        {
+          ttl_ms: ttlMs,
+          max_quantity: limits.maxQuantity,
+          claim_id: settle.claimId ?? '',
+          outcome: settle.outcome,
+          fingerprint: idempotency?.fingerprint ?? '',
+          status: idempotency?.response ? String(idempotency.response.status) : '',
+          body: idempotency?.response?.body ?? '',
+          record_ttl_ms: recordTtlMs,
+        },
       );
       return reply[0] === 1;
     },
@@ -368,7 +403,7 @@ export function createCartCache(options: CartCacheOptions) {
     async spendHandoff(shopper: Shopper): Promise<boolean> {
       if (typeof shopper === 'string' || !shopper.handoff || shopper.handoff.spent) return true;
       try {
-        await call(run.spendHandoff, shopper, () => [], []);
+        await call(SPEND_HANDOFF, shopper, () => ({}), {});
       } catch (err) {
         if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return false;
         throw err;
