@@ -1,4 +1,4 @@
-// Scenario g: what compose runs (README "Run it"): Redis with an append-only file and
+// What compose runs (README "Run it"): Redis with an append-only file and
 // appendfsync everysec. Redis writes the file on every change and fsyncs it once a second, so a
 // SIGKILL may lose about the last second, never more than 2 s (Redis's own bound when an fsync runs
 // late). Carts acknowledged more than 2 s before the kill must be there after the restart. Carts
@@ -65,7 +65,7 @@ it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of R
   const oldKept = (await inParallel(old, 10, readBack)).filter(Boolean).length;
   const recentKept = (await inParallel(recent, 10, readBack)).filter(Boolean).length;
   report(
-    `g) appendfsync everysec, SIGKILL ${((killedAt - lastOldAck) / 1000).toFixed(2)} s after the last old ack: ` +
+    `appendfsync everysec, SIGKILL ${((killedAt - lastOldAck) / 1000).toFixed(2)} s after the last old ack: ` +
       `carts acknowledged > 2 s before the kill kept ${oldKept}/${OLD_CARTS}; changed in the last ${((killedAt - Math.min(...recent.map((s) => s.ackedAt))) / 1000).toFixed(2)} s kept ${recentKept}/${RECENT_CARTS}`,
   );
   expect(killedAt - lastOldAck).toBeGreaterThan(2_000);

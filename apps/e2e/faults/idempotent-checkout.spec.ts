@@ -1,4 +1,4 @@
-// Scenario f: 20 concurrent checkouts of one cart with one Idempotency-Key through the gateway place
+// 20 concurrent checkouts of one cart with one Idempotency-Key through the gateway place
 // exactly one order; every other answer is 409 IDEMPOTENCY_IN_PROGRESS or the first answer replayed
 // (same order id, Idempotent-Replayed: true). Then the same while the gateway process is stopped
 // (SIGTERM) and started again on its port with requests in flight: a client that retries what failed
@@ -97,7 +97,7 @@ it(`${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly one order,
   const { byStatus, orderIds, firstAnswers, others } = tally(answers);
   const placed = ordersPlaced(logFrom);
   report(
-    `f) ${CLIENTS} concurrent checkouts, one key: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; ` +
+    `${CLIENTS} concurrent checkouts, one key: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; ` +
       `orders checkout logged as placed: ${placed.length}; a retry afterwards: ${later.status} replayed=${later.headers.get('idempotent-replayed')}`,
   );
 
@@ -162,7 +162,7 @@ it(`the same with the gateway stopped (SIGTERM) and started again mid-way: still
     const { byStatus, orderIds, firstAnswers, others } = tally(answers);
     const placed = ordersPlaced(logFrom);
     report(
-      `f) ${CLIENTS} checkouts, one key, gateway restarted: SIGTERM at 150 ms, old gateway (pid ${oldPid}) exited ${exitCode ?? exitSignal} ${exitMs} ms after SIGTERM (at ${downAt - started} ms), ` +
+      `${CLIENTS} checkouts, one key, gateway restarted: SIGTERM at 150 ms, old gateway (pid ${oldPid}) exited ${exitCode ?? exitSignal} ${exitMs} ms after SIGTERM (at ${downAt - started} ms), ` +
         `new one (pid ${front.gateway.pid}) listening at ${upAt - started} ms; ${attempts} attempts, ${connectFailures} without an HTTP answer (retried); ` +
         `answered while the old gateway ran ${answeredAt.filter((t) => t <= downAt).length}, by the new one ${answeredAt.filter((t) => t > downAt).length}; ` +
         `answers: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; orders checkout logged as placed: ${placed.length}; ` +

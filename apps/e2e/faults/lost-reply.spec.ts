@@ -1,4 +1,4 @@
-// Scenario e: Redis runs an add, and its reply is lost on the way back (the connection is cut between
+// Redis runs an add, and its reply is lost on the way back (the connection is cut between
 // Redis's answer and inventory). Inventory cannot know whether the add happened, so the client gets a
 // 503 CART_UNAVAILABLE, and yet the add WAS applied. This is why a client must re-read the cart
 // before it retries an add (docs/DECISIONS.md "Redis down or slow"): adds are not idempotent, and a
@@ -51,7 +51,7 @@ it('an add whose reply is lost after Redis applied it: the client sees 503 CART_
 
   const commandName = /EVALSHA|EVAL|FCALL/i.exec(dropped.request.toString('latin1'))?.[0] ?? '?';
   report(
-    `e) reply lost after Redis applied the add: the proxy cut a ${commandName} (${dropped.request.length} B sent, ${dropped.reply.length} B reply dropped); ` +
+    `reply lost after Redis applied the add: the proxy cut a ${commandName} (${dropped.request.length} B sent, ${dropped.reply.length} B reply dropped); ` +
       `client got ${add.status} ${add.body?.error?.code} in ${add.ms} ms; the cart re-read after: badger-wallet x${wallet?.quantity ?? 0}; ` +
       `a blind retry would make it x${blindLine?.quantity ?? '?'}`,
   );

@@ -1,4 +1,4 @@
-// Scenario c: Redis is down when the services start. They must start anyway (an orchestrator starts
+// Redis is down when the services start. They must start anyway (an orchestrator starts
 // them in any order, and a crash loop would only delay recovery), say 503 on /readyz and refuse cart
 // requests with 503 CART_UNAVAILABLE, then serve once Redis comes up, in the same processes.
 import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
@@ -47,7 +47,7 @@ it('services started with Redis down: they start, /readyz is 503, and they serve
   const read = await call(store.gateway.url, 'GET', '/Cart', { token });
   const servingMs = Date.now() - upAt;
   report(
-    `c) Redis down at start: all three listening after ${listeningMs} ms; /readyz ${readiness.map(([app, status]) => `${app}=${status}`).join(' ')}; ` +
+    `Redis down at start: all three listening after ${listeningMs} ms; /readyz ${readiness.map(([app, status]) => `${app}=${status}`).join(' ')}; ` +
       `POST /session ${session.status} ${session.body?.error?.code} in ${session.ms} ms; after Redis started: every /readyz 200 in ${readyMs} ms, ` +
       `session+add+read served within ${servingMs} ms (add ${add.status}, read ${read.status}); same pids: ${store.all().every((s, i) => s.pid === pids[i])}`,
   );

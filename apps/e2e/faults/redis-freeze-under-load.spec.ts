@@ -1,4 +1,4 @@
-// Scenario b: Redis frozen (SIGSTOP) for 10 s under steady cart traffic through the gateway. A frozen
+// Redis frozen (SIGSTOP) for 10 s under steady cart traffic through the gateway. A frozen
 // Redis is the hard case: its sockets stay open and accept connections, nothing answers. The contract:
 // answers within 1 s, 503 CART_UNAVAILABLE while it lasts, nothing piling up, serving again after.
 import { listItems } from '@storefront/catalog';
@@ -72,7 +72,7 @@ it('Redis frozen for 10 s under load: p99 within 1 s, 503 CART_UNAVAILABLE while
     const lastFailure = samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), 0);
     const label = (s: { status: number; code?: string }) => `${s.status}${s.code ? ` ${s.code}` : ''}`;
     report(
-      `b) 10 s freeze under load: ${samples.length} answers in ${LOAD_SECONDS} s at ${CONNECTIONS} connections, rate ${RATE}/s; ` +
+      `10 s freeze under load: ${samples.length} answers in ${LOAD_SECONDS} s at ${CONNECTIONS} connections, rate ${RATE}/s; ` +
         `by status: ${formatCounts(countBy(samples, label))}; no answer: ${errors} (timeouts ${timeouts}); ` +
         `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms (autocannon p99 ${result.latency.p99} ms), ${describeSlow(samples, 1_000, frozenAt, 'the freeze')}; ` +
         `sent and answered during the freeze: ${duringFreeze.length} (${formatCounts(countBy(duringFreeze, label))}), ` +

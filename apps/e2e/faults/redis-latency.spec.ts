@@ -1,4 +1,4 @@
-// Scenario d: a slow link between the services and Redis (our fault proxy, 200 ms of round trip added)
+// A slow link between the services and Redis (our fault proxy, 200 ms of round trip added)
 // must not turn into failures or, worse, into changes applied twice. A client that timed out and
 // retried a command would do exactly that; the fast-fail client never retries (maxRetriesPerRequest 0)
 // and this shows it at the level of the cart.
@@ -56,7 +56,7 @@ it(`${LATENCY_EACH_WAY_MS} ms each way on the Redis link: every request succeeds
 
   const latencies = adds.map((answer) => answer.ms);
   report(
-    `d) ${LATENCY_EACH_WAY_MS} ms each way (${2 * LATENCY_EACH_WAY_MS} ms per Redis round trip): ${ADDS} adds at ${CONCURRENCY} at a time: ` +
+    `${LATENCY_EACH_WAY_MS} ms each way (${2 * LATENCY_EACH_WAY_MS} ms per Redis round trip): ${ADDS} adds at ${CONCURRENCY} at a time: ` +
       `${formatCounts(countBy(adds, (a) => String(a.status)))}, latency min ${Math.min(...latencies)} p50 ${quantile(latencies, 0.5)} max ${Math.max(...latencies)} ms; ` +
       `cart after: ${JSON.stringify(read.body)} (${read.ms} ms); checkout ${checkout.status} in ${checkout.ms} ms; ` +
       `proxy connections accepted during the test: ${connectionsAfter - connectionsBefore}`,

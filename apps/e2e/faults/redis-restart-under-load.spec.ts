@@ -1,4 +1,4 @@
-// Scenario a: steady cart traffic through the gateway while Redis is killed (SIGKILL) and started again.
+// Steady cart traffic through the gateway while Redis is killed (SIGKILL) and started again.
 // The contract ("Redis down or slow"): every answer within 1 s, every failure a 503 CART_UNAVAILABLE,
 // no process crashes, nothing piles up in memory, and the storefront serves again within 5 s of Redis
 // being back, without a restart.
@@ -69,7 +69,7 @@ it('Redis killed and restarted under load: every answer within 1 s, 503 CART_UNA
     memory.stop();
     const growth = memory.growthMb();
     report(
-      `a) kill+restart under load: ${samples.length} answers in ${LOAD_SECONDS} s at ${CONNECTIONS} connections, rate ${RATE}/s (${Math.round(samples.length / LOAD_SECONDS)}/s answered); ` +
+      `kill+restart under load: ${samples.length} answers in ${LOAD_SECONDS} s at ${CONNECTIONS} connections, rate ${RATE}/s (${Math.round(samples.length / LOAD_SECONDS)}/s answered); ` +
         `by status: ${formatCounts(byStatus)}; no answer: ${errors} (timeouts ${timeouts}); ` +
         `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms (autocannon max ${result.latency.max} ms), ${describeSlow(samples, 1_000, killedAt, 'the kill')}; ` +
         `Redis down ${((backAt - killedAt) / 1000).toFixed(2)} s; first 2xx ${((firstOkAfterBack - backAt) / 1000).toFixed(2)} s after Redis was back, ` +
@@ -108,7 +108,7 @@ it('Redis killed and restarted under load: every answer within 1 s, 503 CART_UNA
       const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
       const refused = samples.filter((s) => s.kind === 'add' && s.status === 503).length;
       report(
-        `a) Redis state: ${cartKeys.length} carts holding ${units} units; adds acknowledged ${acknowledged}, refused ${refused}; ` +
+        `Redis state: ${cartKeys.length} carts holding ${units} units; adds acknowledged ${acknowledged}, refused ${refused}; ` +
           `applied although refused: ${units - acknowledged}`,
       );
       expect(units).toBeGreaterThanOrEqual(acknowledged);

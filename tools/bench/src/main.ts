@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: the storefront's benchmark (issue 5). Starts its own redis-server and
+// `npm run bench [-- --quick]`: the storefront's benchmark. Starts its own redis-server and
 // the built services, checks Redis round trips per operation exactly (MONITOR), runs every scenario
 // once per round with the rounds interleaved, measures Redis memory per cart and the Redis server's
 // own ceiling (redis-benchmark), profiles the services under load (full run), then prints the table,

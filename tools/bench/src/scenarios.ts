@@ -1,4 +1,4 @@
-// The scenarios of issue 5, each against a fresh data set: what to lay out in Redis (or through the
+// The bench's scenarios, each against a fresh data set: what to lay out in Redis (or through the
 // API) before the run, the requests of the run, and what to count afterwards.
 //
 // The add-to-cart scenarios (bare Express, the article's approach bare and in the service shell,

@@ -1,6 +1,6 @@
 // From the runs of every round to the figures that are reported: medians per scenario, ratios taken
 // round by round (each pair measured seconds apart, in the same state of the machine) and their
-// medians, the targets of issue 5, and the exact checks that decide the exit code.
+// medians, the performance targets (docs/PERFORMANCE.md), and the exact checks that decide the exit code.
 import type { CartMemory } from './memory';
 import type { ProfileSummary } from './profile';
 import type { RedisBenchmarkReport } from './redis-benchmark';
