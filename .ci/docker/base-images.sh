@@ -49,7 +49,9 @@ mkdir -p "$node_root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$node_root/usr/local/lib/node_modules/npm"
 # Native addons (Nx's own among them) link a few glibc libraries that node itself does not.
 for lib in libutil.so.1 libdl.so.2 librt.so.1 libpthread.so.0 libresolv.so.2 libnss_dns.so.2 libnss_files.so.2; do
-  path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib && /x86-64/ { print $NF; exit }')
+  # awk reads to the end: exiting early could kill ldconfig with SIGPIPE, which pipefail and set -e
+  # turn into a silent exit of this script (seen once in CI).
+  path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib && /x86-64/ && !found { print $NF; found = 1 }')
   if [ -n "$path" ]; then mkdir -p "$node_root$(dirname "$path")" && cp -L "$path" "$node_root$path"; fi
 done
 add_busybox "$node_root"
