@@ -107,7 +107,9 @@ else
   fail "scaled containers healthy"
 fi
 # Scaling ran redis-cluster-init again: it must have found the cluster, not tried to create another.
-if docker-compose logs --no-color redis-cluster-init 2>/dev/null | grep -q 'the cluster exists'; then
+# (Read whole first: grep -q stopping early could fail the pipeline under pipefail.)
+init_logs=$(docker-compose logs --no-color redis-cluster-init 2>/dev/null)
+if grep -q 'the cluster exists' <<<"$init_logs"; then
   pass "redis-cluster-init again: found the cluster"
 else
   fail "redis-cluster-init again: found the cluster"
