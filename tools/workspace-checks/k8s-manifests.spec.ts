@@ -13,14 +13,106 @@ import { commonEnv, readConfig, resolveGatewaySecret } from '@storefront/service
 
 const root = resolve(__dirname, '../..');
 
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: any;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
+// The parts of the Kubernetes objects that these checks read (YAML from kubectl, so all of it is
+// checked at run time: a missing field fails an expectation or throws).
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
+
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  seccompProfile?: { type: string };
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+}
+
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+  periodSeconds?: number;
+}
+
+type KeyRef = { name: string; key: string };
+
+interface Container {
+  image: string;
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  envFrom?: { prefix?: string; configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  env?: { name: string; value?: string; valueFrom?: { configMapKeyRef?: KeyRef; secretKeyRef?: KeyRef } }[];
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+
+interface PodSpec {
+  containers: Container[];
+  securityContext?: SecurityContext;
+  automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
+  volumes?: { name: string; emptyDir?: object; persistentVolumeClaim?: { claimName: string } }[];
+}
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec: PodSpec;
+}
+
+interface WorkloadSpec {
+  replicas?: number;
+  selector?: LabelSelector;
+  template: PodTemplate;
+}
+
+/** The spec of each kind read here. */
+interface Specs {
+  Deployment: WorkloadSpec;
+  StatefulSet: WorkloadSpec;
+  DaemonSet: WorkloadSpec;
+  ReplicaSet: WorkloadSpec;
+  Job: WorkloadSpec;
+  CronJob: { jobTemplate: { spec: { template: PodTemplate } } };
+  Pod: PodSpec;
+  ConfigMap: undefined;
+  Secret: undefined;
+  Service: { type?: string; selector?: Record<string, string>; ports: { port: number; targetPort?: number | string }[] };
+  PodDisruptionBudget: { selector: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
+  HorizontalPodAutoscaler: {
+    scaleTargetRef: { apiVersion: string; kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas: number;
+    metrics?: unknown[];
+  };
+  NetworkPolicy: {
+    podSelector: LabelSelector;
+    policyTypes?: string[];
+    ingress?: { from?: { podSelector?: LabelSelector }[]; ports?: unknown[] }[];
+  };
+  PersistentVolumeClaim: { resources: { requests: Record<string, string> } };
+}
+type Kind = keyof Specs;
+
+/** An object of kind K (one of a union of kinds), with that kind's spec; of any kind, an unknown spec. */
+type Manifest<K extends string = string> = K extends unknown
+  ? {
+      apiVersion: string;
+      kind: K;
+      metadata: { name: string; labels?: Record<string, string> };
+      spec: K extends Kind ? Specs[K] : unknown;
+      data?: Record<string, string>;
+      stringData?: Record<string, string>;
+    }
+  : never;
+
+/** Whether `manifest` is of `kind`, with that kind's spec. */
+const is = <K extends Kind>(manifest: Manifest, kind: K): manifest is Manifest<K> => manifest.kind === kind;
 
 const SERVICES = [
   { name: 'gateway', port: 3000 },
@@ -62,32 +154,32 @@ function render(overlay: string): Manifest[] {
   return manifests;
 }
 
-function find(manifests: Manifest[], kind: string, name: string): Manifest {
-  const found = manifests.filter((m) => m.kind === kind && m.metadata.name === name);
+function find<K extends Kind>(manifests: Manifest[], kind: K, name: string): Manifest<K> {
+  const found = manifests.filter((m): m is Manifest<K> => is(m, kind) && m.metadata.name === name);
   if (found.length !== 1) throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
   return found[0];
 }
 
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
-const workloads = (manifests: Manifest[]) => manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+type Workload = Manifest<(typeof WORKLOAD_KINDS)[number]>;
+const isWorkload = (m: Manifest): m is Workload => (WORKLOAD_KINDS as readonly string[]).includes(m.kind);
+const workloads = (manifests: Manifest[]) => manifests.filter(isWorkload);
 
 /** The pod template's spec of a workload (a bare Pod is its own template). */
-function podSpecOf(workload: Manifest): any {
+function podSpecOf(workload: Workload): PodSpec {
   if (workload.kind === 'Pod') return workload.spec;
   if (workload.kind === 'CronJob') return workload.spec.jobTemplate.spec.template.spec;
   return workload.spec.template.spec;
 }
 
-function podLabelsOf(workload: Manifest): Record<string, string> {
+function podLabelsOf(workload: Workload): Record<string, string> {
   if (workload.kind === 'Pod') return workload.metadata.labels ?? {};
   if (workload.kind === 'CronJob') return workload.spec.jobTemplate.spec.template.metadata?.labels ?? {};
   return workload.spec.template.metadata?.labels ?? {};
 }
 
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+/** The selector of a workload's own pods (a bare Pod and a CronJob have none). */
+const selectorOf = (workload: Workload) => ('selector' in workload.spec ? workload.spec.selector : undefined);
 
 /** Whether a label selector selects `labels`; an empty selector selects everything, as in Kubernetes. */
 function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
@@ -127,11 +219,12 @@ function dataOf(manifest: Manifest): Record<string, string> {
 }
 
 /** A container's environment as Kubernetes builds it: envFrom in order, then env (which wins). */
-function environmentOf(manifests: Manifest[], container: any): Map<string, EnvValue> {
+function environmentOf(manifests: Manifest[], container: Container): Map<string, EnvValue> {
   const env = new Map<string, EnvValue>();
   for (const source of container.envFrom ?? []) {
     const kind = source.configMapRef ? 'ConfigMap' : 'Secret';
     const ref = source.configMapRef ?? source.secretRef;
+    if (!ref) throw new Error('an envFrom without a configMapRef or a secretRef');
     const data = dataOf(find(manifests, kind, ref.name));
     for (const [key, value] of Object.entries(data)) env.set(`${source.prefix ?? ''}${key}`, { value, from: kind });
   }
@@ -140,9 +233,9 @@ function environmentOf(manifests: Manifest[], container: any): Map<string, EnvVa
       env.set(entry.name, { value: entry.value ?? '', from: 'literal' });
       continue;
     }
-    const kind = entry.valueFrom.configMapKeyRef ? 'ConfigMap' : entry.valueFrom.secretKeyRef ? 'Secret' : undefined;
-    if (!kind) throw new Error(`${entry.name}: only values from a ConfigMap or a Secret are checked here`);
+    const kind = entry.valueFrom.configMapKeyRef ? 'ConfigMap' : 'Secret';
     const ref = entry.valueFrom.configMapKeyRef ?? entry.valueFrom.secretKeyRef;
+    if (!ref) throw new Error(`${entry.name}: only values from a ConfigMap or a Secret are checked here`);
     const value = dataOf(find(manifests, kind, ref.name))[ref.key];
     if (value === undefined) throw new Error(`${entry.name}: ${kind} ${ref.name} has no key ${ref.key}`);
     env.set(entry.name, { value, from: kind });
@@ -155,16 +248,16 @@ const set = (env: Map<string, EnvValue>, name: string) => (env.get(name)?.value 
 const plain = (env: Map<string, EnvValue>) => Object.fromEntries([...env].map(([key, { value }]) => [key, value]));
 
 /** The one container of a service's Deployment. */
-function serviceContainer(manifests: Manifest[], service: string): { pod: any; container: any } {
+function serviceContainer(manifests: Manifest[], service: string): { pod: PodSpec; container: Container } {
   const pod = podSpecOf(find(manifests, 'Deployment', service));
   expect(pod.containers).toHaveLength(1);
   return { pod, container: pod.containers[0] };
 }
 
 /** A probe's or Service's port as a number: a name resolves to the container's port of that name. */
-function portNumber(container: any, port: number | string): number | undefined {
+function portNumber(container: Container, port: number | string): number | undefined {
   if (typeof port === 'number') return port;
-  return container.ports?.find((p: { name?: string }) => p.name === port)?.containerPort;
+  return container.ports?.find((p) => p.name === port)?.containerPort;
 }
 
 /** Kubernetes quantities, as numbers (CPU in cores, memory in bytes). */
@@ -175,13 +268,13 @@ function quantity(value: string | number): number {
   return Number(match[1]) * unit;
 }
 
-function expectNonRoot(context: any, uid: number) {
+function expectNonRoot(context: SecurityContext, uid: number | undefined) {
   expect(context).toEqual(
     expect.objectContaining({ runAsNonRoot: true, runAsUser: uid, seccompProfile: { type: 'RuntimeDefault' } }),
   );
 }
 
-function expectLockedDownContainer(container: any, uid: number) {
+function expectLockedDownContainer(container: Container, uid: number | undefined) {
   const context = container.securityContext ?? {};
   expectNonRoot(context, uid);
   expect(context.allowPrivilegeEscalation).toBe(false);
@@ -203,12 +296,16 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(environmentOf(manifests, container).get('PORT')?.value).toBe(String(port));
 
         // Liveness asks /healthz only: a slow or absent Redis makes a pod unready, never restarts it.
-        const probes = [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']];
+        const probes = [
+          ['startupProbe', '/healthz'],
+          ['livenessProbe', '/healthz'],
+          ['readinessProbe', '/readyz'],
+        ] as const;
         for (const [probe, path] of probes) {
           const get = container[probe]?.httpGet;
           const found = { probe, path: get?.path, port: get && portNumber(container, get.port) };
           expect(found).toEqual({ probe, path, port });
-          expect(container[probe].periodSeconds).toBeGreaterThan(0);
+          expect(container[probe]?.periodSeconds).toBeGreaterThan(0);
         }
 
         const { requests = {}, limits = {} } = container.resources ?? {};
@@ -225,8 +322,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(pod.automountServiceAccountToken).toBe(false);
         // Longer than the drain: preStop, then at most 10 s for requests in flight.
         expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(20);
-        const tmp = container.volumeMounts?.find((m: { mountPath: string }) => m.mountPath === '/tmp');
-        expect(pod.volumes?.find((v: { name: string }) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+        const tmp = container.volumeMounts?.find((m) => m.mountPath === '/tmp');
+        expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
       },
     );
 
@@ -252,7 +349,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(autoscaler.apiVersion).toBe('autoscaling/v2');
       expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
       expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(2);
-      expect(autoscaler.spec.maxReplicas).toBeGreaterThanOrEqual(autoscaler.spec.minReplicas);
+      expect(autoscaler.spec.maxReplicas).toBeGreaterThanOrEqual(autoscaler.spec.minReplicas ?? 1);
       expect(autoscaler.spec.metrics).toContainEqual({
         type: 'Resource',
         resource: { name: 'cpu', target: expect.objectContaining({ type: 'Utilization' }) },
@@ -262,18 +359,19 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     it('every selector selects pods, and a workload its own pod template', () => {
       const manifests = render(overlay);
       const problems: string[] = [];
-      for (const workload of workloads(manifests).filter((w) => w.spec?.selector)) {
-        if (!selects(workload.spec.selector, podLabelsOf(workload))) {
+      for (const workload of workloads(manifests)) {
+        const selector = selectorOf(workload);
+        if (selector && !selects(selector, podLabelsOf(workload))) {
           problems.push(`${workload.kind} ${workload.metadata.name}: its selector misses its own pods`);
         }
       }
       for (const m of manifests) {
         const selectors: LabelSelector[] = [];
-        if (m.kind === 'Service' && m.spec.selector) selectors.push({ matchLabels: m.spec.selector });
-        if (m.kind === 'PodDisruptionBudget') selectors.push(m.spec.selector);
-        if (m.kind === 'NetworkPolicy') {
-          const peers = (m.spec.ingress ?? []).flatMap((rule: any) => rule.from ?? []);
-          selectors.push(m.spec.podSelector, ...peers.filter((p: any) => p.podSelector).map((p: any) => p.podSelector));
+        if (is(m, 'Service') && m.spec.selector) selectors.push({ matchLabels: m.spec.selector });
+        if (is(m, 'PodDisruptionBudget')) selectors.push(m.spec.selector);
+        if (is(m, 'NetworkPolicy')) {
+          const peers = (m.spec.ingress ?? []).flatMap((rule) => rule.from ?? []);
+          selectors.push(m.spec.podSelector, ...peers.flatMap((p) => (p.podSelector ? [p.podSelector] : [])));
         }
         for (const selector of selectors) {
           if (selectedBy(manifests, selector).length > 0) continue;
@@ -287,12 +385,13 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       const manifests = render(overlay);
       for (const { name, port } of SERVICES.filter((s) => s.name !== 'gateway')) {
         const policy = manifests.find(
-          (m) => m.kind === 'NetworkPolicy' && selectedBy(manifests, m.spec.podSelector).includes(name),
+          (m): m is Manifest<'NetworkPolicy'> =>
+            is(m, 'NetworkPolicy') && selectedBy(manifests, m.spec.podSelector).includes(name),
         );
         expect(policy?.spec.policyTypes).toContain('Ingress');
         const rules = policy?.spec.ingress ?? [];
         expect(rules).toHaveLength(1);
-        expect(rules[0].from.map((peer: any) => selectedBy(manifests, peer.podSelector))).toEqual([['gateway']]);
+        expect(rules[0].from?.map((peer) => selectedBy(manifests, peer.podSelector ?? {}))).toEqual([['gateway']]);
         expect(rules[0].ports).toEqual([{ port, protocol: 'TCP' }]);
       }
       const env = environmentOf(manifests, serviceContainer(manifests, 'gateway').container);
@@ -334,9 +433,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const env = environmentOf(manifests, serviceContainer(manifests, 'inventory').container);
     const url = new URL(env.get('REDIS_URL')?.value ?? '');
     const service = find(manifests, 'Service', url.hostname);
-    expect(service.spec.ports.map((p: { port: number }) => p.port)).toContain(Number(url.port || 6379));
+    expect(service.spec.ports.map((p) => p.port)).toContain(Number(url.port || 6379));
     const [redis] = selectedBy(manifests, { matchLabels: service.spec.selector });
-    const workload = workloads(manifests).find((w) => w.metadata.name === redis) as Manifest;
+    const workload = workloads(manifests).find((w) => w.metadata.name === redis);
+    if (!workload) throw new Error(`the Service ${service.metadata.name} selects no workload`);
     const pod = podSpecOf(workload);
     const [container] = pod.containers;
     expect(container.image).toMatch(/^redis:/);
@@ -345,14 +445,16 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(command).toContain(setting);
     }
     expect(command).toContain('--appendfsync everysec');
-    expect(workload.spec.replicas ?? 1).toBe(1);
-    expectNonRoot(pod.securityContext ?? {}, container.securityContext?.runAsUser);
-    expect(container.securityContext?.runAsUser).toBeGreaterThan(0);
-    expectLockedDownContainer(container, container.securityContext.runAsUser);
+    expect('replicas' in workload.spec ? (workload.spec.replicas ?? 1) : 1).toBe(1);
+    const uid = container.securityContext?.runAsUser;
+    expectNonRoot(pod.securityContext ?? {}, uid);
+    expect(uid).toBeGreaterThan(0);
+    expectLockedDownContainer(container, uid);
     // The append-only file outlives the pod.
-    const data = container.volumeMounts?.find((m: { mountPath: string }) => m.mountPath === '/data');
-    const claim = pod.volumes?.find((v: { name: string }) => v.name === data?.name)?.persistentVolumeClaim?.claimName;
-    expect(find(manifests, 'PersistentVolumeClaim', claim).spec.resources.requests.storage).toBeDefined();
+    const data = container.volumeMounts?.find((m) => m.mountPath === '/data');
+    const claim = pod.volumes?.find((v) => v.name === data?.name)?.persistentVolumeClaim?.claimName;
+    expect(claim).toBeDefined();
+    expect(find(manifests, 'PersistentVolumeClaim', claim ?? '').spec.resources.requests.storage).toBeDefined();
     expect(container.readinessProbe).toBeDefined();
     expect(container.resources?.limits?.memory).toBeDefined();
   });
@@ -369,7 +471,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(set(env, 'REDIS_CLUSTER_NODES')).toBe(true);
     }
     const redis = workloads(manifests).filter((w) =>
-      podSpecOf(w).containers.some((c: { image: string }) => /(^|\/)redis(:|@|$)/.test(c.image)),
+      podSpecOf(w).containers.some((c) => /(^|\/)redis(:|@|$)/.test(c.image)),
     );
     expect(redis.map((w) => w.metadata.name)).toEqual([]);
     expect(manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || /redis/.test(m.metadata.name))).toEqual([]);

@@ -186,8 +186,9 @@ export async function compareCartsWithAnswers(
   for (const token of tokens) {
     const acknowledged = samples.filter((s) => s.token === token && s.kind === 'add' && s.status === 201).length;
     const answer = await call(gatewayUrl, 'GET', '/Cart', { token });
-    if (answer.status !== 200) throw new Error(`GET /Cart afterwards answered ${answer.status} ${JSON.stringify(answer.body)}`);
-    const units = (answer.body.cart as Array<{ quantity: number }>).reduce((sum, line) => sum + line.quantity, 0);
+    const cart = answer.body?.cart;
+    if (answer.status !== 200 || !cart) throw new Error(`GET /Cart afterwards answered ${answer.status} ${answer.text}`);
+    const units = cart.reduce((sum, line) => sum + line.quantity, 0);
     if (units < acknowledged) totals.lost += acknowledged - units;
     else totals.extra += units - acknowledged;
     totals.unaccounted += Math.max(0, units - (addsSent.get(token) ?? 0));

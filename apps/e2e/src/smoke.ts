@@ -4,12 +4,14 @@
 //
 // Prints one line per check and `smoke: N passed, N failed`; exits 1 if any check failed.
 
-export {};
+import { jsonBody, type Body } from '../support/http';
 
 interface Answer {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+  /** The answer as a JSON object; undefined where it is none (see `text`). */
+  body: Body | undefined;
 }
 
 const [baseArg, ...rest] = process.argv.slice(2);
@@ -37,13 +39,7 @@ async function call(method: string, path: string, options: { token?: string; bod
     signal: AbortSignal.timeout(5_000),
   });
   const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, body };
+  return { status: res.status, headers: res.headers, text, body: jsonBody(text) };
 }
 
 let passed = 0;
@@ -60,8 +56,15 @@ async function check(name: string, run: () => Promise<string | void>): Promise<v
   }
 }
 
-function ensure(condition: boolean, message: string): void {
+function ensure(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
+}
+
+/** A field of a JSON answer; a failed check where the answer has none. */
+function field<K extends keyof Body>(answer: Answer, key: K): NonNullable<Body[K]> {
+  const value = answer.body?.[key];
+  ensure(value !== undefined && value !== null, `no ${key} in the answer: ${answer.text}`);
+  return value;
 }
 
 function expectStatus(answer: Answer, status: number, code?: string): void {
@@ -80,44 +83,50 @@ async function main(): Promise<void> {
   await check('POST /session issues a token', async () => {
     const answer = await call('POST', '/session');
     expectStatus(answer, 201);
-    token = answer.body.token;
+    token = field(answer, 'token');
     ensure(/^[A-Za-z0-9_-]{22,}$/.test(token), 'token is not URL-safe or too short');
   });
   await check('GET /Items lists the catalog', async () => {
     const answer = await call('GET', '/Items');
     expectStatus(answer, 200);
-    ensure(answer.body.items.length >= 12, `only ${answer.body.items.length} items`);
-    return `${answer.body.items.length} items`;
+    const items = field(answer, 'items');
+    ensure(items.length >= 12, `only ${items.length} items`);
+    return `${items.length} items`;
   });
   await check('POST /Cart/Item adds to the cart', async () => {
     expectStatus(await call('POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } }), 201);
     const answer = await call('POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
     expectStatus(answer, 201);
-    ensure(answer.body.cart.length === 2, `cart has ${answer.body.cart.length} lines`);
+    const cart = field(answer, 'cart');
+    ensure(cart.length === 2, `cart has ${cart.length} lines`);
   });
   await check('GET /Cart shows it', async () => {
     const answer = await call('GET', '/Cart', { token });
     expectStatus(answer, 200);
-    const mug = answer.body.cart.find((line: { id: string }) => line.id === 'badger-mug');
+    const mug = field(answer, 'cart').find((line) => line.id === 'badger-mug');
     ensure(mug?.quantity === 2, `mug line is ${JSON.stringify(mug)}`);
   });
   await check('PATCH /Cart/checkout places the order', async () => {
     const answer = await call('PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_visa' } } });
     expectStatus(answer, 200);
-    ensure(answer.body.message === 'Thanks for shopping with us!', `message ${answer.body.message}`);
-    ensure(answer.body.order.total === 2 * 1250 + 2400, `total ${answer.body.order.total}`);
-    return answer.body.order.id;
+    const message = field(answer, 'message');
+    ensure(message === 'Thanks for shopping with us!', `message ${message}`);
+    const order = field(answer, 'order');
+    ensure(order.total === 2 * 1250 + 2400, `total ${order.total}`);
+    return order.id;
   });
   await check('the cart is empty after checkout', async () => {
     const answer = await call('GET', '/Cart', { token });
     expectStatus(answer, 200);
-    ensure(answer.body.cart.length === 0, `cart still has ${JSON.stringify(answer.body.cart)}`);
+    const cart = field(answer, 'cart');
+    ensure(cart.length === 0, `cart still has ${JSON.stringify(cart)}`);
   });
   await check('a declined payment answers 402 and keeps the cart', async () => {
     expectStatus(await call('POST', '/Cart/Item', { token, body: { id: 'badger-socks' } }), 201);
     expectStatus(await call('PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_declined' } } }), 402, 'PAYMENT_DECLINED');
     const answer = await call('GET', '/Cart', { token });
-    ensure(answer.body.cart.length === 1, `cart is ${JSON.stringify(answer.body.cart)}`);
+    const cart = field(answer, 'cart');
+    ensure(cart.length === 1, `cart is ${JSON.stringify(cart)}`);
   });
   await check('an unknown route answers 404 NOT_FOUND as JSON', async () => {
     expectStatus(await call('GET', '/no/such/route'), 404, 'NOT_FOUND');
@@ -138,14 +147,14 @@ async function main(): Promise<void> {
       note(answer);
     }
     // Checkouts of an empty cart: answered by checkout, changing nothing.
-    const empty = (await call('POST', '/session')).body.token;
+    const empty = field(await call('POST', '/session'), 'token');
     for (let i = 0; i < 12; i++) {
       const answer = await call('PATCH', '/Cart/checkout', { token: empty, body: { payment: { token: 'tok_visa' } } });
       expectStatus(answer, 400, 'CART_EMPTY');
       note(answer);
     }
     const cart = await call('GET', '/Cart', { token });
-    const stickers = cart.body.cart.find((line: { id: string }) => line.id === 'badger-stickers');
+    const stickers = field(cart, 'cart').find((line) => line.id === 'badger-stickers');
     ensure(stickers?.quantity === 30, `30 adds gave ${stickers?.quantity}`);
     for (const [service, min] of minInstances) {
       const count = seen.get(service)?.size ?? 0;

@@ -1,8 +1,30 @@
 // One HTTP call to the storefront, timed at the client, and the summaries the fault specs print.
+
+/**
+ * A JSON answer of the storefront, as docs/CONTRACT.md gives it: each route answers with some of these
+ * fields, an error with `error` alone.
+ */
+export interface Body {
+  token?: string;
+  items?: { id: string; name: string; price: number; currency: string }[];
+  cart?: { id: string; quantity: number }[];
+  message?: string;
+  order?: {
+    id: string;
+    items: { id: string; quantity: number; unitPrice: number }[];
+    total: number;
+    currency: string;
+  };
+  error?: { code: string; message: string };
+}
+
 export interface Answer {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The answer's text, JSON or not. */
+  text: string;
+  /** The answer as a JSON object; undefined where it is none (see `text`). */
+  body: Body | undefined;
   ms: number;
 }
 
@@ -25,19 +47,25 @@ export async function call(
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
   const text = await res.text();
-  let body: unknown = text;
+  const ms = Math.round(performance.now() - started);
+  return { status: res.status, headers: res.headers, text, body: jsonBody(text), ms };
+}
+
+/** The JSON object of an answer's text (the storefront's answers are objects), or undefined. */
+export function jsonBody(text: string): Body | undefined {
   try {
-    body = text ? JSON.parse(text) : undefined;
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Body) : undefined;
   } catch {
-    // not JSON: keep the text, the assertion will show it
+    return undefined;
   }
-  return { status: res.status, headers: res.headers, body, ms: Math.round(performance.now() - started) };
 }
 
 export async function newSession(baseUrl: string): Promise<string> {
   const answer = await call(baseUrl, 'POST', '/session');
-  if (answer.status !== 201) throw new Error(`POST /session answered ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body.token;
+  const token = answer.body?.token;
+  if (answer.status !== 201 || token === undefined) throw new Error(`POST /session answered ${answer.status} ${answer.text}`);
+  return token;
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */

@@ -10,7 +10,6 @@
 // Build the bundles first: npx nx run-many -t build -p gateway inventory checkout
 //
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@storefront/test-kit';

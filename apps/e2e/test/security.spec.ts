@@ -35,7 +35,7 @@ async function walk(base: string): Promise<{ token: string; answers: Answer[] }>
   };
   expect((await go('POST', '/Cart/Item', { id: 'badger-mug', quantity: 2 })).status).toBe(201);
   expect((await go('PUT', '/Cart/Item/badger-tee', { quantity: 1 })).status).toBe(200);
-  expect((await go('GET', '/Cart')).body.cart).toHaveLength(2);
+  expect((await go('GET', '/Cart')).body?.cart).toHaveLength(2);
   expect((await go('POST', '/Cart/Item', { id: 'badger-mug', quantity: 99 })).status).toBe(422);
   expect((await go('POST', '/Cart/Item', { id: 'nope' })).status).toBe(404);
   expect((await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_declined' } })).status).toBe(402);
@@ -92,8 +92,8 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
     expect(outputOf(store)).toContain('"msg":"request"');
     expect(outputOf(store)).not.toContain(token);
     for (const answer of answers.filter((a) => a.status >= 400)) {
-      expect(JSON.stringify(answer.body)).not.toContain(token);
-      expect(answer.body.error.code).toEqual(expect.any(String));
+      expect(answer.text).not.toContain(token);
+      expect(answer.body?.error?.code).toEqual(expect.any(String));
     }
   });
 
@@ -121,7 +121,7 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
         expect((await call(service.url, 'GET', '/readyz')).status).toBe(503);
       }
       const session = await call(wrong.gateway.url, 'POST', '/session');
-      expect({ status: session.status, code: session.body.error.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+      expect({ status: session.status, code: session.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
       expect(outputOf(wrong)).not.toContain('wrong-password');
     } finally {
       await wrong.stop();

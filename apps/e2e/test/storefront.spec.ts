@@ -24,13 +24,13 @@ it('a shopper signs in, adds, views, checks out, and finds the cart empty after'
   const token = await newSession(base);
   const items = await call(base, 'GET', '/Items');
   expect(items.status).toBe(200);
-  expect(items.body.items.length).toBeGreaterThanOrEqual(12);
+  expect(items.body?.items?.length).toBeGreaterThanOrEqual(12);
 
   expect((await call(base, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } })).status).toBe(201);
   expect((await call(base, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } })).status).toBe(201);
   expect((await call(base, 'PUT', '/Cart/Item/badger-tee', { token, body: { quantity: 3 } })).status).toBe(200);
   const cart = await call(base, 'GET', '/Cart', { token });
-  expect(cart.body.cart).toEqual(expect.arrayContaining([{ id: 'badger-mug', quantity: 2 }, { id: 'badger-tee', quantity: 3 }]));
+  expect(cart.body?.cart).toEqual(expect.arrayContaining([{ id: 'badger-mug', quantity: 2 }, { id: 'badger-tee', quantity: 3 }]));
 
   const order = await call(base, 'PATCH', '/Cart/checkout', { token, body: pay() });
   expect(order.status).toBe(200);
@@ -44,7 +44,7 @@ it('a declined payment answers 402 and keeps the cart', async () => {
   await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-hoodie' } });
   const declined = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: pay('tok_declined') });
   expect(declined.status).toBe(402);
-  expect(declined.body.error.code).toBe('PAYMENT_DECLINED');
+  expect(declined.body?.error?.code).toBe('PAYMENT_DECLINED');
   expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-hoodie', quantity: 1 }] });
 });
 
@@ -59,7 +59,7 @@ it('an Idempotency-Key replays the first answer, and refuses reuse with another 
   expect(again.headers.get('idempotent-replayed')).toBe('true');
   const reused = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: pay('tok_other'), headers });
   expect(reused.status).toBe(422);
-  expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  expect(reused.body?.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
 });
 
 describe('with a payment held open', () => {
@@ -82,7 +82,7 @@ describe('with a payment held open', () => {
     await payments.started;
     const during = await call(slow.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: pay(), headers });
     expect(during.status).toBe(409);
-    expect(during.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(during.body?.error?.code).toBe('IDEMPOTENCY_IN_PROGRESS');
     expect(Number(during.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     payments.release();
     expect((await first).status).toBe(200);
@@ -98,7 +98,7 @@ describe('with a payment held open', () => {
     expect((await call(slow.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-socks', quantity: 2 } })).status).toBe(201);
     payments.release();
     const order = await running;
-    expect(order.body.order.items).toEqual([{ id: 'badger-mug', quantity: 1, unitPrice: 1250 }]);
+    expect(order.body?.order?.items).toEqual([{ id: 'badger-mug', quantity: 1, unitPrice: 1250 }]);
     expect((await call(slow.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-socks', quantity: 2 }] });
   });
 });
@@ -116,7 +116,7 @@ describe('identity', () => {
         body: method === 'PATCH' ? pay() : undefined,
       });
       expect(forged.status).toBe(401);
-      expect(forged.body.error.code).toBe('UNAUTHENTICATED');
+      expect(forged.body?.error?.code).toBe('UNAUTHENTICATED');
     }
   });
 

@@ -1,5 +1,6 @@
 // The Express app every service starts from, on a throwaway route set.
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import request from 'supertest';
 import { AppError, boundPort, closeServer, createLogger, createServiceApp, jsonBody, listen, methodNotAllowed } from '@storefront/service-kit';
 
@@ -58,7 +59,7 @@ describe('createServiceApp', () => {
   it('sends no X-Powered-By, and names the instance that answered in X-Served-By', async () => {
     const res = await request(app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();
-    expect(res.headers['x-served-by']).toBe(`test/${require('node:os').hostname()}`);
+    expect(res.headers['x-served-by']).toBe(`test/${hostname()}`);
   });
 
   it('takes a request without a body and without Content-Type', async () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '@storefront/redis';
-import { IDENTITY_HEADER, createIdentityHandoff } from '@storefront/service-kit';
+import { IDENTITY_HEADER, createIdentityHandoff, readConfig } from '@storefront/service-kit';
 
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
@@ -55,7 +55,6 @@ export function testRedisEnv(): Record<string, string> {
 /** The production connection (fast-fail) to this run's test Redis on its topology, once it is ready. */
 export async function connectTestStore(name = 'test', env: Record<string, string> = {}): Promise<RedisConnection> {
   const { connectRedis, redisEnv } = await import('@storefront/redis');
-  const { readConfig } = await import('@storefront/service-kit');
   const { z } = await import('zod');
   const connection = connectRedis(readConfig(z.object(redisEnv), { ...testRedisEnv(), ...env }), { name });
   await connection.waitUntilReady(10_000);

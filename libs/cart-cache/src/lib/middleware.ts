@@ -5,17 +5,15 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { IDENTITY_HEADER, errors, type IdentityHandoff } from '@storefront/service-kit';
 import type { CartCache, CartLine, HandoffUse, Shopper } from './cart-cache';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      /** The shopper, as the gateway vouched for it: an opaque id, never the session token itself. */
-      userToken?: string;
-      /** The hand-off's single-use nonce, spent by the first cart operation of the request. */
-      handoff?: HandoffUse;
-      /** The shopper's cart, on routes behind loadCart(). */
-      cart?: CartLine[];
-    }
+// What the cart layer adds to Express's Request (a module augmentation, as @types/express recommends).
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The shopper, as the gateway vouched for it: an opaque id, never the session token itself. */
+    userToken?: string;
+    /** The hand-off's single-use nonce, spent by the first cart operation of the request. */
+    handoff?: HandoffUse;
+    /** The shopper's cart, on routes behind loadCart(). */
+    cart?: CartLine[];
   }
 }
 

@@ -1,4 +1,3 @@
-/// <reference path="../cluster-key-slot.d.ts" />
 // Writes that count only once enough replicas have them (REDIS_WAIT_REPLICAS): the write and a Redis
 // WAIT go out in one pipeline, so the confirmation costs no extra round trip.
 //
@@ -9,7 +8,6 @@
 // outlives the stall by as long as it took to build. So only as many confirmed writes are in flight
 // per primary as fit in a command timeout; the others wait here, and one that cannot be sent in time
 // is refused (503) without ever reaching Redis.
-/// <reference path="../cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors';

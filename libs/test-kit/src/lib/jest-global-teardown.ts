@@ -1,3 +1,5 @@
+import { stopTestRedis } from './jest-redis-handle';
+
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__storefrontTestRedis?.stop();
+  await stopTestRedis();
 }
