@@ -48,15 +48,7 @@ const boundaries = (depConstraints, { allow = [], tests = false } = {}) => [
 
 export default defineConfig(
   {
-    ignores: [
-      '**/dist/',
-      '**/node_modules/',
-      '**/.nx/',
-      '**/coverage/',
-      // being split; formatted after the split lands
-      'apps/e2e/test/hostile*',
-      'apps/e2e/test/hostile*/**',
-    ],
+    ignores: ['**/dist/', '**/node_modules/', '**/.nx/', '**/coverage/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
