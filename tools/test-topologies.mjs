@@ -16,8 +16,13 @@ for (const topology of ['cluster', 'sentinel']) {
   for (const [command, args] of suites) {
     process.stdout.write(`\n[topologies] ${topology}: ${command} ${args.join(' ')}\n`);
     const started = Date.now();
-    const { status } = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, STOREFRONT_TEST_TOPOLOGY: topology } });
-    process.stdout.write(`[topologies] ${topology}: ${status === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    const { status } = spawnSync(command, args, {
+      stdio: 'inherit',
+      env: { ...process.env, STOREFRONT_TEST_TOPOLOGY: topology },
+    });
+    process.stdout.write(
+      `[topologies] ${topology}: ${status === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
     if (status !== 0) failed++;
   }
 }

@@ -82,7 +82,11 @@ interface Specs {
   Pod: PodSpec;
   ConfigMap: undefined;
   Secret: undefined;
-  Service: { type?: string; selector?: Record<string, string>; ports: { port: number; targetPort?: number | string }[] };
+  Service: {
+    type?: string;
+    selector?: Record<string, string>;
+    ports: { port: number; targetPort?: number | string }[];
+  };
   PodDisruptionBudget: { selector: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
   HorizontalPodAutoscaler: {
     scaleTargetRef: { apiVersion: string; kind: string; name: string };
@@ -475,6 +479,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     );
     expect(redis.map((w) => w.metadata.name)).toEqual([]);
     expect(manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || /redis/.test(m.metadata.name))).toEqual([]);
-    expect(workloads(manifests).map((w) => w.metadata.name).sort()).toEqual(['checkout', 'gateway', 'inventory']);
+    expect(
+      workloads(manifests)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual(['checkout', 'gateway', 'inventory']);
   });
 });

@@ -59,7 +59,16 @@ const isTestingEntry = (specifier: string) => /^@storefront\/[^/]+\/testing(\/|$
 describe('module boundaries', () => {
   it('finds the projects of the workspace, each with a type tag', () => {
     expect(all.map((p) => p.name).sort()).toEqual(
-      expect.arrayContaining(['cart-cache', 'catalog', 'checkout', 'gateway', 'inventory', 'redis', 'service-kit', 'test-kit']),
+      expect.arrayContaining([
+        'cart-cache',
+        'catalog',
+        'checkout',
+        'gateway',
+        'inventory',
+        'redis',
+        'service-kit',
+        'test-kit',
+      ]),
     );
     expect(all.filter((project) => typeOf(project) === undefined).map((p) => p.name)).toEqual([]);
   });

@@ -45,7 +45,9 @@ function canonicalJson(root: unknown): string {
       parts.push('{');
       Object.keys(value)
         .sort()
-        .forEach((key, i) => parts.push(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`, { value: (value as Record<string, unknown>)[key] }));
+        .forEach((key, i) =>
+          parts.push(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`, { value: (value as Record<string, unknown>)[key] }),
+        );
       parts.push('}');
     }
     for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);

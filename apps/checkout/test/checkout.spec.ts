@@ -49,7 +49,9 @@ afterAll(async () => {
 const NO_BODY = Symbol('no body');
 
 function checkout(app: Express, shopper: string, body: unknown = { payment: { token: 'tok_visa' } }, key?: string) {
-  const req = request(app).patch('/Cart/checkout').set(gatewayIdentity(shopper, 'PATCH', '/Cart/checkout'));
+  const req = request(app)
+    .patch('/Cart/checkout')
+    .set(gatewayIdentity(shopper, 'PATCH', '/Cart/checkout'));
   if (key !== undefined) req.set('Idempotency-Key', key);
   return body === NO_BODY ? req : req.send(body as object);
 }
@@ -114,14 +116,27 @@ describe('PATCH /Cart/checkout', () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
     const handoffHeader = gatewayIdentity(shopper, 'PATCH', '/Cart/checkout');
-    expectError(await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: {} }), 400, 'INVALID_BODY');
-    const replayed = await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: { token: 'tok_visa' } });
+    expectError(
+      await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: {} }),
+      400,
+      'INVALID_BODY',
+    );
+    const replayed = await request(appWith())
+      .patch('/Cart/checkout')
+      .set(handoffHeader)
+      .send({ payment: { token: 'tok_visa' } });
     expectError(replayed, 401, 'UNAUTHENTICATED');
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 
   it('answers 401 without the gateway hand-off, and 405 with Allow for another method', async () => {
-    expectError(await request(appWith()).patch('/Cart/checkout').send({ payment: { token: 'x' } }), 401, 'UNAUTHENTICATED');
+    expectError(
+      await request(appWith())
+        .patch('/Cart/checkout')
+        .send({ payment: { token: 'x' } }),
+      401,
+      'UNAUTHENTICATED',
+    );
     const res = await request(appWith()).get('/Cart/checkout');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow).toBe('PATCH');
@@ -141,10 +156,20 @@ describe('PATCH /Cart/checkout', () => {
       const cart = await carts.read(shopper);
       if (token === 'tok_visa') {
         expect(res.body.order.items).toEqual([{ id: 'badger-mug', quantity: 1, unitPrice: 1250 }]);
-        expect(cart).toEqual(expect.arrayContaining([{ id: 'badger-tee', quantity: 1 }, { id: 'badger-mug', quantity: 1 }]));
+        expect(cart).toEqual(
+          expect.arrayContaining([
+            { id: 'badger-tee', quantity: 1 },
+            { id: 'badger-mug', quantity: 1 },
+          ]),
+        );
       } else {
         expect(res.status).toBe(402);
-        expect(cart).toEqual(expect.arrayContaining([{ id: 'badger-tee', quantity: 1 }, { id: 'badger-mug', quantity: 2 }]));
+        expect(cart).toEqual(
+          expect.arrayContaining([
+            { id: 'badger-tee', quantity: 1 },
+            { id: 'badger-mug', quantity: 2 },
+          ]),
+        );
       }
       expect(cart).toHaveLength(2);
     }
@@ -191,7 +216,11 @@ describe('Idempotency-Key', () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
     await checkout(appWith(), shopper, { payment: { token: 'tok_visa' } }, 'order-2');
-    expectError(await checkout(appWith(), shopper, { payment: { token: 'tok_other' } }, 'order-2'), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expectError(
+      await checkout(appWith(), shopper, { payment: { token: 'tok_other' } }, 'order-2'),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
   });
 
   it('answers 409 IDEMPOTENCY_IN_PROGRESS with Retry-After while the first request runs', async () => {
@@ -297,7 +326,9 @@ describe('what an Idempotency-Key can make Redis keep', () => {
     await carts.add(shopper, 'badger-mug', 1);
     const deep = `{"payment":{"token":"x"},"deep":${'['.repeat(8_000)}1${']'.repeat(8_000)}}`;
     for (const key of ['deep-1', undefined]) {
-      const req = request(appWith()).patch('/Cart/checkout').set(gatewayIdentity(shopper, 'PATCH', '/Cart/checkout'));
+      const req = request(appWith())
+        .patch('/Cart/checkout')
+        .set(gatewayIdentity(shopper, 'PATCH', '/Cart/checkout'));
       if (key) req.set('Idempotency-Key', key);
       expectError(await req.set('Content-Type', 'application/json').send(deep), 400, 'INVALID_BODY');
     }
@@ -327,7 +358,8 @@ describe('what an Idempotency-Key can make Redis keep', () => {
     const app = appWith(stubPaymentProcessor, capped);
     const [shopper, other] = [freshShopper(), freshShopper()];
     const before = new Set(await recordKeys());
-    for (const key of ['cap-1', 'cap-2', 'cap-3']) expectError(await checkout(app, shopper, undefined, key), 400, 'CART_EMPTY');
+    for (const key of ['cap-1', 'cap-2', 'cap-3'])
+      expectError(await checkout(app, shopper, undefined, key), 400, 'CART_EMPTY');
     const refused = await checkout(app, shopper, undefined, 'cap-4');
     expectError(refused, 429, 'RATE_LIMITED');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(23 * 3600);

@@ -3,7 +3,13 @@
 // SIGKILL may lose about the last second, never more than 2 s (Redis's own bound when an fsync runs
 // late). Carts acknowledged more than 2 s before the kill must be there after the restart. Carts
 // changed in the last moment may or may not be, and are only printed.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestRedis,
+  startControllableRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { call, inParallel, newSession, report } from '../support/http';
 import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
 
@@ -52,15 +58,22 @@ it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of R
   // More than 2 s pass after the last acknowledged change of an "old" cart...
   await new Promise((resolve) => setTimeout(resolve, 2_100));
   // ...while other shoppers keep changing carts right up to the kill.
-  const recent = await inParallel(Array.from({ length: RECENT_CARTS }), 10, (_, n) => shopperWithCart(front.gateway.url, n));
+  const recent = await inParallel(Array.from({ length: RECENT_CARTS }), 10, (_, n) =>
+    shopperWithCart(front.gateway.url, n),
+  );
   const killedAt = Date.now();
   await server.kill();
   await server.start();
-  await waitReady(front.all().map((service) => service.url), 5_000);
+  await waitReady(
+    front.all().map((service) => service.url),
+    5_000,
+  );
 
   const readBack = async (shopper: Shopper) => {
     const answer = await call(front.gateway.url, 'GET', '/Cart', { token: shopper.token });
-    return answer.status === 200 && JSON.stringify(sorted(answer.body?.cart ?? [])) === JSON.stringify(sorted(shopper.cart));
+    return (
+      answer.status === 200 && JSON.stringify(sorted(answer.body?.cart ?? [])) === JSON.stringify(sorted(shopper.cart))
+    );
   };
   const oldKept = (await inParallel(old, 10, readBack)).filter(Boolean).length;
   const recentKept = (await inParallel(recent, 10, readBack)).filter(Boolean).length;

@@ -74,16 +74,17 @@ export function startCartLoad(options: CartLoadOptions): RunningLoad {
     // event right after: one request at a time per connection (no pipelining), so they pair up.
     let pending: Omit<Sample, 'end' | 'start' | 'ms'> | undefined;
     type Context = { token?: string };
-    const onResponse = (kind: 'add' | 'read') => (status: number, body: string, context: object, headers?: Record<string, unknown>) => {
-      const retryAfter = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-      pending = {
-        status,
-        code: status >= 400 ? errorCodeOf(body) : undefined,
-        retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
-        kind,
-        token: (context as Context).token ?? '',
+    const onResponse =
+      (kind: 'add' | 'read') => (status: number, body: string, context: object, headers?: Record<string, unknown>) => {
+        const retryAfter = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+        pending = {
+          status,
+          code: status >= 400 ? errorCodeOf(body) : undefined,
+          retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+          kind,
+          token: (context as Context).token ?? '',
+        };
       };
-    };
     client.setRequests([
       {
         method: 'POST',
@@ -162,7 +163,9 @@ export function describeSlow(samples: Sample[], limitMs: number, origin: number,
   if (slow.length === 0) return `over ${limitMs} ms: 0`;
   const shown = slow
     .slice(0, 5)
-    .map((s) => `${s.kind} ${s.status} ${s.ms} ms sent at ${((s.start - origin) / 1000).toFixed(2)} s from ${originName}`)
+    .map(
+      (s) => `${s.kind} ${s.status} ${s.ms} ms sent at ${((s.start - origin) / 1000).toFixed(2)} s from ${originName}`,
+    )
     .join(', ');
   return `over ${limitMs} ms: ${slow.length} (slowest: ${shown})`;
 }
@@ -187,7 +190,8 @@ export async function compareCartsWithAnswers(
     const acknowledged = samples.filter((s) => s.token === token && s.kind === 'add' && s.status === 201).length;
     const answer = await call(gatewayUrl, 'GET', '/Cart', { token });
     const cart = answer.body?.cart;
-    if (answer.status !== 200 || !cart) throw new Error(`GET /Cart afterwards answered ${answer.status} ${answer.text}`);
+    if (answer.status !== 200 || !cart)
+      throw new Error(`GET /Cart afterwards answered ${answer.status} ${answer.text}`);
     const units = cart.reduce((sum, line) => sum + line.quantity, 0);
     if (units < acknowledged) totals.lost += acknowledged - units;
     else totals.extra += units - acknowledged;

@@ -53,7 +53,9 @@ async function clusterTopology(replicasPerPrimary: number): Promise<Topology> {
     env: { REDIS_CLUSTER_NODES: cluster.seeds },
     async primaryWithCarts(prefix) {
       const { Cluster: ClusterClient } = await import('ioredis');
-      const look: Cluster = new ClusterClient(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })));
+      const look: Cluster = new ClusterClient(
+        cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+      );
       try {
         const [cart] = await keysMatching(look, `${prefix}cart:*`);
         return await cluster.primaryOf(calculateSlot(cart));
@@ -85,7 +87,12 @@ async function roleOf(node: RedisProcess): Promise<string> {
 
 type Fault = 'kill' | 'freeze';
 
-async function failoverUnderLoad(label: string, startTopology: () => Promise<Topology>, waitReplicas: number, fault: Fault = 'kill'): Promise<void> {
+async function failoverUnderLoad(
+  label: string,
+  startTopology: () => Promise<Topology>,
+  waitReplicas: number,
+  fault: Fault = 'kill',
+): Promise<void> {
   const topology = await startTopology();
   const prefix = uniquePrefix(`failover-${label.replace(/\W+/g, '-')}`);
   let store: StorefrontProcesses | undefined;
@@ -96,7 +103,14 @@ async function failoverUnderLoad(label: string, startTopology: () => Promise<Top
     const front = store;
     const tokens = await inParallel(Array.from({ length: SHOPPERS }), 10, () => newSession(front.gateway.url));
     const itemIds = listItems().map((item) => item.id);
-    const load = startCartLoad({ gatewayUrl: front.gateway.url, tokens, itemIds, connections: SHOPPERS, durationSec: LOAD_SECONDS, overallRate: RATE });
+    const load = startCartLoad({
+      gatewayUrl: front.gateway.url,
+      tokens,
+      itemIds,
+      connections: SHOPPERS,
+      durationSec: LOAD_SECONDS,
+      overallRate: RATE,
+    });
     await new Promise((resolve) => setTimeout(resolve, FAULT_AT_MS - STALLED_FOR_MS));
     const primary = await topology.primaryWithCarts(prefix);
     if (fault === 'kill') {
@@ -130,11 +144,16 @@ async function failoverUnderLoad(label: string, startTopology: () => Promise<Top
       roleAfter = `${roleAfter} ${((Date.now() - killedAt - FROZEN_FOR_MS) / 1000).toFixed(1)} s after it resumed`;
     }
 
-    const wrong = samples.filter((s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')));
+    const wrong = samples.filter(
+      (s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')),
+    );
     const slow = samples.filter((s) => s.ms > 1_000);
     const refused = samples.filter((s) => s.status >= 300);
     const lastRefusal = refused.reduce((max, s) => Math.max(max, s.end), killedAt);
-    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, tokens, { samples, addsSent });
+    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, tokens, {
+      samples,
+      addsSent,
+    });
     const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
     const latencies = samples.map((s) => s.ms);
     report(
@@ -143,7 +162,9 @@ async function failoverUnderLoad(label: string, startTopology: () => Promise<Top
         `${samples.length} answers: ${formatCounts(countBy(samples, (s) => `${s.status}${s.code ? ` ${s.code}` : ''}`))}; no answer: ${errors} (timeouts ${timeouts}); ` +
         `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms, ${describeSlow(samples, 1_000, killedAt, 'the kill')}; ` +
         `last refusal ${((lastRefusal - killedAt) / 1000).toFixed(2)} s after the kill; ` +
-        (stall ? `replication to ${stall.connections} replicas held back for ${STALLED_FOR_MS / 1000} s before the kill; ` : '') +
+        (stall
+          ? `replication to ${stall.connections} replicas held back for ${STALLED_FOR_MS / 1000} s before the kill; `
+          : '') +
         `adds acknowledged ${acknowledged}, lost ${lost}, applied without a 2xx (refused, or cut off as the load ended) ${extra}, applied twice ${unaccounted}` +
         (fault === 'freeze' ? `; the old primary is now: ${roleAfter}` : ''),
     );
@@ -170,10 +191,17 @@ describe('a primary killed under load', () => {
   it('on a Redis Cluster', () => failoverUnderLoad('cluster', () => clusterTopology(1), 0), 90_000);
   // WAIT 1 through a failover needs a second replica per primary: the promoted one must still have a
   // replica to confirm to (with one, every confirmed write of that shard would wait out its timeout).
-  it('on a Redis Cluster with 2 replicas per primary, with REDIS_WAIT_REPLICAS=1', () =>
-    failoverUnderLoad('cluster, 2 replicas, WAIT 1', () => clusterTopology(2), 1), 90_000);
+  it(
+    'on a Redis Cluster with 2 replicas per primary, with REDIS_WAIT_REPLICAS=1',
+    () => failoverUnderLoad('cluster, 2 replicas, WAIT 1', () => clusterTopology(2), 1),
+    90_000,
+  );
   it('on Sentinel', () => failoverUnderLoad('sentinel', sentinelTopology, 0), 90_000);
-  it('on Sentinel, with REDIS_WAIT_REPLICAS=1', () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1), 90_000);
+  it(
+    'on Sentinel, with REDIS_WAIT_REPLICAS=1',
+    () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1),
+    90_000,
+  );
 });
 
 describe('a primary frozen past its failover, then resumed, under load', () => {

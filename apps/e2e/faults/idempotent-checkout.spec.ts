@@ -3,7 +3,13 @@
 // (same order id, Idempotent-Replayed: true). Then the same while the gateway process is stopped
 // (SIGTERM) and started again on its port with requests in flight: a client that retries what failed
 // to connect (safe, that is what the key is for) still ends with one order.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestRedis,
+  startControllableRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { call, countBy, formatCounts, newSession, report, type Answer } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
@@ -45,7 +51,8 @@ afterAll(async () => {
 
 async function filledCart(gatewayUrl: string): Promise<string> {
   const token = await newSession(gatewayUrl);
-  for (const line of CART) expect((await call(gatewayUrl, 'POST', '/Cart/Item', { token, body: line })).status).toBe(201);
+  for (const line of CART)
+    expect((await call(gatewayUrl, 'POST', '/Cart/Item', { token, body: line })).status).toBe(201);
   return token;
 }
 
@@ -62,13 +69,21 @@ function ordersPlaced(from: number): string[] {
 function tally(answers: Answer[]) {
   const ok = answers.filter((a) => a.status === 200);
   return {
-    byStatus: countBy(answers, (a) => `${a.status}${a.body?.error?.code ? ` ${a.body.error.code}` : ''}${a.headers.get('idempotent-replayed') ? ' replayed' : ''}`),
+    byStatus: countBy(
+      answers,
+      (a) =>
+        `${a.status}${a.body?.error?.code ? ` ${a.body.error.code}` : ''}${a.headers.get('idempotent-replayed') ? ' replayed' : ''}`,
+    ),
     orderIds: [...new Set(ok.map((a) => a.body?.order?.id as string))],
     firstAnswers: ok.filter((a) => a.headers.get('idempotent-replayed') !== 'true').length,
     others: answers.filter(
       (a) =>
         !(a.status === 200 && a.body?.order?.id) &&
-        !(a.status === 409 && a.body?.error?.code === 'IDEMPOTENCY_IN_PROGRESS' && Number(a.headers.get('retry-after')) >= 1),
+        !(
+          a.status === 409 &&
+          a.body?.error?.code === 'IDEMPOTENCY_IN_PROGRESS' &&
+          Number(a.headers.get('retry-after')) >= 1
+        ),
     ),
   };
 }
@@ -91,7 +106,9 @@ it(`${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly one order,
   const headers = { 'Idempotency-Key': 'order-concurrent-1' };
 
   const answers = await Promise.all(
-    Array.from({ length: CLIENTS }, () => call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers })),
+    Array.from({ length: CLIENTS }, () =>
+      call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers }),
+    ),
   );
   const later = await call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers });
   const { byStatus, orderIds, firstAnswers, others } = tally(answers);
@@ -154,7 +171,9 @@ it(`the same with the gateway stopped (SIGTERM) and started again mid-way: still
     await new Promise((resolve) => setTimeout(resolve, 150));
     const oldPid = front.gateway.pid;
     let downAt = 0;
-    const { exitCode, exitSignal, exitMs } = await front.restartGateway({ afterExit: () => void (downAt = Date.now()) });
+    const { exitCode, exitSignal, exitMs } = await front.restartGateway({
+      afterExit: () => void (downAt = Date.now()),
+    });
     const upAt = Date.now();
     const late = Array.from({ length: CLIENTS / 2 }, () => client(0));
     const answers = await Promise.all([...early, ...late]);

@@ -3,7 +3,13 @@
 // 503 CART_UNAVAILABLE, and yet the add WAS applied. This is why a client must re-read the cart
 // before it retries an add (docs/DECISIONS.md "Redis down or slow"): adds are not idempotent, and a
 // blind retry adds twice.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestRedis,
+  startControllableRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { call, newSession, report } from '../support/http';
 import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
@@ -18,7 +24,12 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ port: redis.port });
   // Only inventory (which runs every cart change) goes through the proxy: the gateway's session check
   // must not be the connection that gets cut.
-  store = await startStorefrontProcesses({ redisUrl: redis.url, redisUrls: { inventory: proxy.url }, secret: TEST_SECRET, prefix });
+  store = await startStorefrontProcesses({
+    redisUrl: redis.url,
+    redisUrls: { inventory: proxy.url },
+    secret: TEST_SECRET,
+    prefix,
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -38,7 +49,10 @@ it('an add whose reply is lost after Redis applied it: the client sees 503 CART_
   // Cut inventory's connection right after the command carrying this item id reaches Redis: the
   // proxy drops Redis's reply and closes both sides.
   const cut = link.dropNextReply((request) => request.includes('badger-wallet'));
-  const add = await call(front.gateway.url, 'POST', '/Cart/Item', { token, body: { id: 'badger-wallet', quantity: 1 } });
+  const add = await call(front.gateway.url, 'POST', '/Cart/Item', {
+    token,
+    body: { id: 'badger-wallet', quantity: 1 },
+  });
   const dropped = await cut;
 
   // Inventory reconnects by itself; read the cart once it serves again.
@@ -46,7 +60,10 @@ it('an add whose reply is lost after Redis applied it: the client sees 503 CART_
   const reread = await call(front.gateway.url, 'GET', '/Cart', { token });
   const wallet = (reread.body?.cart ?? []).find((line: { id: string }) => line.id === 'badger-wallet');
   // What a client that retried blindly (without re-reading) would get: the item twice.
-  const blindRetry = await call(front.gateway.url, 'POST', '/Cart/Item', { token, body: { id: 'badger-wallet', quantity: 1 } });
+  const blindRetry = await call(front.gateway.url, 'POST', '/Cart/Item', {
+    token,
+    body: { id: 'badger-wallet', quantity: 1 },
+  });
   const blindLine = (blindRetry.body?.cart ?? []).find((line: { id: string }) => line.id === 'badger-wallet');
 
   const commandName = /EVALSHA|EVAL|FCALL/i.exec(dropped.request.toString('latin1'))?.[0] ?? '?';

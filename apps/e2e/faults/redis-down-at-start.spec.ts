@@ -20,19 +20,31 @@ it('services started with Redis down: they start, /readyz is 503, and they serve
   await redis.kill();
 
   const startedAt = Date.now();
-  store = await startStorefrontProcesses({ redisUrl: redis.url, secret: TEST_SECRET, prefix: uniquePrefix('faults-down'), waitForReady: false });
+  store = await startStorefrontProcesses({
+    redisUrl: redis.url,
+    secret: TEST_SECRET,
+    prefix: uniquePrefix('faults-down'),
+    waitForReady: false,
+  });
   const listeningMs = Date.now() - startedAt;
   const pids = store.all().map((service) => service.pid);
 
   // Give them time to have tried Redis a few times (and to crash, if they were going to).
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect(store.unexpectedExits()).toEqual([]);
-  const readiness = await Promise.all(store.all().map(async (service) => [service.app, (await call(service.url, 'GET', '/readyz')).status]));
+  const readiness = await Promise.all(
+    store.all().map(async (service) => [service.app, (await call(service.url, 'GET', '/readyz')).status]),
+  );
   expect(Object.fromEntries(readiness)).toEqual({ gateway: 503, inventory: 503, checkout: 503 });
-  const health = await Promise.all(store.all().map(async (service) => (await call(service.url, 'GET', '/healthz')).status));
+  const health = await Promise.all(
+    store.all().map(async (service) => (await call(service.url, 'GET', '/healthz')).status),
+  );
   expect(health).toEqual([200, 200, 200]);
   const session = await call(store.gateway.url, 'POST', '/session');
-  expect({ status: session.status, code: session.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+  expect({ status: session.status, code: session.body?.error?.code }).toEqual({
+    status: 503,
+    code: 'CART_UNAVAILABLE',
+  });
   expect(Number(session.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(session.ms).toBeLessThan(1_000);
   // The catalog needs no Redis: it is served all along.
@@ -40,7 +52,10 @@ it('services started with Redis down: they start, /readyz is 503, and they serve
 
   await redis.start();
   const upAt = Date.now();
-  await waitReady(store.all().map((service) => service.url), 5_000);
+  await waitReady(
+    store.all().map((service) => service.url),
+    5_000,
+  );
   const readyMs = Date.now() - upAt;
   const token = (await call(store.gateway.url, 'POST', '/session')).body?.token as string;
   const add = await call(store.gateway.url, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } });

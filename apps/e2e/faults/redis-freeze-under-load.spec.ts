@@ -24,7 +24,11 @@ let store: StorefrontProcesses | undefined;
 
 beforeAll(async () => {
   redis = await startControllableRedis();
-  store = await startStorefrontProcesses({ redisUrl: redis.url, secret: TEST_SECRET, prefix: uniquePrefix('faults-freeze') });
+  store = await startStorefrontProcesses({
+    redisUrl: redis.url,
+    secret: TEST_SECRET,
+    prefix: uniquePrefix('faults-freeze'),
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -68,7 +72,9 @@ it('Redis frozen for 10 s under load: p99 within 1 s, 503 CART_UNAVAILABLE while
     const duringFreeze = samples.filter((s) => s.start >= frozenAt && s.end <= thawedAt);
     const latencies = samples.map((s) => s.ms);
     const freezeLatencies = duringFreeze.map((s) => s.ms);
-    const firstOkAfterThaw = samples.filter((s) => s.end >= thawedAt && s.status < 300).reduce((min, s) => Math.min(min, s.end), Infinity);
+    const firstOkAfterThaw = samples
+      .filter((s) => s.end >= thawedAt && s.status < 300)
+      .reduce((min, s) => Math.min(min, s.end), Infinity);
     const lastFailure = samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), 0);
     const label = (s: { status: number; code?: string }) => `${s.status}${s.code ? ` ${s.code}` : ''}`;
     report(
@@ -90,10 +96,13 @@ it('Redis frozen for 10 s under load: p99 within 1 s, 503 CART_UNAVAILABLE while
     // contract's refusal; nothing else either, before or after.
     expect(duringFreeze.length).toBeGreaterThan(100);
     expect(duringFreeze.filter((s) => !(s.status === 503 && s.code === 'CART_UNAVAILABLE')).slice(0, 5)).toEqual([]);
-    expect(samples.filter((s) => !(s.status < 300 || (s.status === 503 && s.code === 'CART_UNAVAILABLE'))).slice(0, 5)).toEqual([]);
+    expect(
+      samples.filter((s) => !(s.status < 300 || (s.status === 503 && s.code === 'CART_UNAVAILABLE'))).slice(0, 5),
+    ).toEqual([]);
     expect(firstOkAfterThaw - thawedAt).toBeLessThan(5_000);
     expect(lastFailure - thawedAt).toBeLessThan(5_000);
-    for (const [app, mb] of Object.entries(memory.growthMb())) expect({ app, growthUnder50Mb: mb < 50 }).toEqual({ app, growthUnder50Mb: true });
+    for (const [app, mb] of Object.entries(memory.growthMb()))
+      expect({ app, growthUnder50Mb: mb < 50 }).toEqual({ app, growthUnder50Mb: true });
   } finally {
     memory.stop();
     server.thaw();

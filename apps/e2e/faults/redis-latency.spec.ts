@@ -2,7 +2,13 @@
 // must not turn into failures or, worse, into changes applied twice. A client that timed out and
 // retried a command would do exactly that; the fast-fail client never retries (maxRetriesPerRequest 0)
 // and this shows it at the level of the cart.
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestRedis,
+  startControllableRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { call, countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';

@@ -3,7 +3,13 @@
 // no process crashes, nothing piles up in memory, and the storefront serves again within 5 s of Redis
 // being back, without a restart.
 import { listItems } from '@storefront/catalog';
-import { TEST_SECRET, connectTestRedis, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestRedis,
+  startControllableRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { describeSlow, startCartLoad } from './cart-load';
 import { countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
 import { startStorefrontProcesses, watchMemory, type StorefrontProcesses } from '../support/storefront-processes';
@@ -50,7 +56,14 @@ it('Redis killed and restarted under load: every answer within 1 s, 503 CART_UNA
   let killedAt = 0;
   let backAt = 0;
   try {
-    const load = startCartLoad({ gatewayUrl: front.gateway.url, tokens, itemIds, connections: CONNECTIONS, durationSec: LOAD_SECONDS, overallRate: RATE });
+    const load = startCartLoad({
+      gatewayUrl: front.gateway.url,
+      tokens,
+      itemIds,
+      connections: CONNECTIONS,
+      durationSec: LOAD_SECONDS,
+      overallRate: RATE,
+    });
     await new Promise((resolve) => setTimeout(resolve, KILL_AT_MS));
     killedAt = Date.now();
     memory.faultStarts();
@@ -62,9 +75,13 @@ it('Redis killed and restarted under load: every answer within 1 s, 503 CART_UNA
 
     const byStatus = countBy(samples, (s) => `${s.status}${s.code ? ` ${s.code}` : ''}`);
     const latencies = samples.map((s) => s.ms);
-    const wrong = samples.filter((s) => !(s.status === 201 || s.status === 200 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')));
+    const wrong = samples.filter(
+      (s) => !(s.status === 201 || s.status === 200 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')),
+    );
     const slow = samples.filter((s) => s.ms > 1_000);
-    const firstOkAfterBack = samples.filter((s) => s.end >= backAt && s.status < 300).reduce((min, s) => Math.min(min, s.end), Infinity);
+    const firstOkAfterBack = samples
+      .filter((s) => s.end >= backAt && s.status < 300)
+      .reduce((min, s) => Math.min(min, s.end), Infinity);
     const lastFailure = samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), 0);
     memory.stop();
     const growth = memory.growthMb();
@@ -88,7 +105,8 @@ it('Redis killed and restarted under load: every answer within 1 s, 503 CART_UNA
     expect(samples.some((s) => s.start > killedAt && s.end < backAt && s.status === 503)).toBe(true);
     expect(firstOkAfterBack - backAt).toBeLessThan(5_000);
     expect(lastFailure - backAt).toBeLessThan(5_000);
-    for (const app of Object.keys(growth)) expect({ app, growthUnder50Mb: growth[app] < 50 }).toEqual({ app, growthUnder50Mb: true });
+    for (const app of Object.keys(growth))
+      expect({ app, growthUnder50Mb: growth[app] < 50 }).toEqual({ app, growthUnder50Mb: true });
 
     // Redis state: every acknowledged add is there (fsync always), and at most the refused adds came on
     // top (a command Redis ran and logged just before SIGKILL, whose reply never left).

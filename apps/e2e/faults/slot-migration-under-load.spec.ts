@@ -19,7 +19,9 @@ const RESHARD_AT_MS = 4_000;
 
 /** Each primary with the slots of the carts it holds now. */
 async function cartSlotsByPrimary(cluster: TestCluster, prefix: string) {
-  const look = new Cluster(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })));
+  const look = new Cluster(
+    cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+  );
   try {
     const slots = (await keysMatching(look, `${prefix}cart:*`)).map((key) => calculateSlot(key));
     const byPrimary = new Map<number, { node: TestCluster['nodes'][number]; slots: number[] }>();
@@ -40,16 +42,29 @@ it('moves the slots of some carts to another primary under load: nothing lost, n
   const prefix = uniquePrefix('slot-migration');
   let store: StorefrontProcesses | undefined;
   try {
-    store = await startStorefrontProcesses({ redisEnv: { REDIS_CLUSTER_NODES: cluster.seeds }, secret: TEST_SECRET, prefix });
+    store = await startStorefrontProcesses({
+      redisEnv: { REDIS_CLUSTER_NODES: cluster.seeds },
+      secret: TEST_SECRET,
+      prefix,
+    });
     const front = store;
     const tokens = await inParallel(Array.from({ length: SHOPPERS }), 10, () => newSession(front.gateway.url));
     const itemIds = listItems().map((item) => item.id);
-    const load = startCartLoad({ gatewayUrl: front.gateway.url, tokens, itemIds, connections: SHOPPERS, durationSec: LOAD_SECONDS, overallRate: RATE });
+    const load = startCartLoad({
+      gatewayUrl: front.gateway.url,
+      tokens,
+      itemIds,
+      connections: SHOPPERS,
+      durationSec: LOAD_SECONDS,
+      overallRate: RATE,
+    });
     await new Promise((resolve) => setTimeout(resolve, RESHARD_AT_MS));
 
     // The primary with the most carts gives away its lowest slots up to and including the slot of
     // half of its carts (redis-cli moves a node's lowest slots first).
-    const [from, ...others] = (await cartSlotsByPrimary(cluster, prefix)).sort((a, b) => b.slots.length - a.slots.length);
+    const [from, ...others] = (await cartSlotsByPrimary(cluster, prefix)).sort(
+      (a, b) => b.slots.length - a.slots.length,
+    );
     const to = others[0]?.node ?? cluster.nodes.find((node) => node !== from.node && cluster.nodes.indexOf(node) < 3);
     if (!to) throw new Error('no other primary to move slots to');
     const cartSlots = [...new Set(from.slots)].sort((a, b) => a - b);
@@ -64,7 +79,9 @@ it('moves the slots of some carts to another primary under load: nothing lost, n
     const loadResult = await load.done;
     const { samples, errors, timeouts } = loadResult;
     const nowServedBy = await Promise.all(movedCarts.map((slot) => cluster.primaryOf(slot)));
-    const wrong = samples.filter((s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')));
+    const wrong = samples.filter(
+      (s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')),
+    );
     const slow = samples.filter((s) => s.ms > 1_000);
     const during = samples.filter((s) => s.end >= reshardStarted && s.start <= reshardStarted + reshardMs);
     const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, tokens, loadResult);

@@ -69,7 +69,10 @@ function field<K extends keyof Body>(answer: Answer, key: K): NonNullable<Body[K
 
 function expectStatus(answer: Answer, status: number, code?: string): void {
   const got = `${answer.status}${answer.body?.error?.code ? ` ${answer.body.error.code}` : ''}`;
-  ensure(answer.status === status && (code === undefined || answer.body?.error?.code === code), `expected ${status}${code ? ` ${code}` : ''}, got ${got}`);
+  ensure(
+    answer.status === status && (code === undefined || answer.body?.error?.code === code),
+    `expected ${status}${code ? ` ${code}` : ''}, got ${got}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -123,7 +126,11 @@ async function main(): Promise<void> {
   });
   await check('a declined payment answers 402 and keeps the cart', async () => {
     expectStatus(await call('POST', '/Cart/Item', { token, body: { id: 'badger-socks' } }), 201);
-    expectStatus(await call('PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_declined' } } }), 402, 'PAYMENT_DECLINED');
+    expectStatus(
+      await call('PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_declined' } } }),
+      402,
+      'PAYMENT_DECLINED',
+    );
     const answer = await call('GET', '/Cart', { token });
     const cart = field(answer, 'cart');
     ensure(cart.length === 1, `cart is ${JSON.stringify(cart)}`);

@@ -64,12 +64,17 @@ export function jsonBody(text: string): Body | undefined {
 export async function newSession(baseUrl: string): Promise<string> {
   const answer = await call(baseUrl, 'POST', '/session');
   const token = answer.body?.token;
-  if (answer.status !== 201 || token === undefined) throw new Error(`POST /session answered ${answer.status} ${answer.text}`);
+  if (answer.status !== 201 || token === undefined)
+    throw new Error(`POST /session answered ${answer.status} ${answer.text}`);
   return token;
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */
-export async function inParallel<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -34,7 +34,6 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-
 export function rssMbOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
@@ -100,7 +99,8 @@ export function spawnService(app: AppName, port: number, env: Record<string, str
 export async function waitListening(service: ServiceProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (service.exit()) throw new Error(`${service.app} exited (${JSON.stringify(service.exit())}):\n${service.output()}`);
+    if (service.exit())
+      throw new Error(`${service.app} exited (${JSON.stringify(service.exit())}):\n${service.output()}`);
     try {
       const res = await fetch(`${service.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
       await res.arrayBuffer();
@@ -108,7 +108,8 @@ export async function waitListening(service: ServiceProcess, timeoutMs = 10_000)
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${service.app} did not listen within ${timeoutMs} ms:\n${service.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${service.app} did not listen within ${timeoutMs} ms:\n${service.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -278,7 +279,10 @@ export function watchMemory(services: () => ServiceProcess[]) {
       return (
         'RSS MB idle/peak under load before the fault/peak from the fault on (growth): ' +
         Object.keys(idle)
-          .map((app) => `${app} ${idle[app].toFixed(1)}/${beforeFault[app].toFixed(1)}/${fromFault[app].toFixed(1)} (+${growth[app].toFixed(1)})`)
+          .map(
+            (app) =>
+              `${app} ${idle[app].toFixed(1)}/${beforeFault[app].toFixed(1)}/${fromFault[app].toFixed(1)} (+${growth[app].toFixed(1)})`,
+          )
           .join(', ')
       );
     },

@@ -30,15 +30,18 @@ it.each([
   expect(service.output()).toMatch(named);
 });
 
-it.each(['gateway', 'inventory', 'checkout'])('%s exits 0 on SIGTERM, with a keep-alive connection open', async (app) => {
-  const service = run(app, { PORT: '0' });
-  const port = await waitFor(() => /"port":(\d+)/.exec(service.output())?.[1], 10_000);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 5_000);
-  await (await fetch(`${base}/healthz`)).text(); // leaves an idle keep-alive socket
-  const started = Date.now();
-  service.child.kill('SIGTERM');
-  expect(await service.exited).toBe(0);
-  expect(Date.now() - started).toBeLessThan(3_000);
-  expect(service.output()).toMatch(/"msg":"stopped"/);
-});
+it.each(['gateway', 'inventory', 'checkout'])(
+  '%s exits 0 on SIGTERM, with a keep-alive connection open',
+  async (app) => {
+    const service = run(app, { PORT: '0' });
+    const port = await waitFor(() => /"port":(\d+)/.exec(service.output())?.[1], 10_000);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 5_000);
+    await (await fetch(`${base}/healthz`)).text(); // leaves an idle keep-alive socket
+    const started = Date.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(service.output()).toMatch(/"msg":"stopped"/);
+  },
+);

@@ -4,7 +4,13 @@
 // docker-compose.yml) makes the storefront answer honest 503s, lose nothing, and serve again once
 // memory frees.
 import type { Redis } from 'ioredis';
-import { connectTestRedis, startControllableRedis, testRedisUrl, waitFor, type RedisProcess } from '@storefront/test-kit';
+import {
+  connectTestRedis,
+  startControllableRedis,
+  testRedisUrl,
+  waitFor,
+  type RedisProcess,
+} from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
 
 const STORED_ANSWER_BUDGET_BYTES = 2048;
@@ -39,7 +45,10 @@ describe('a flood of stored checkout refusals', () => {
         for (let i = 0; i < perSession; i++) {
           const headers = { 'Idempotency-Key': `flood-${s}-${i}` };
           const answer = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: FLOOD_BODY, headers });
-          expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 400, code: 'INVALID_BODY' });
+          expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({
+            status: 400,
+            code: 'INVALID_BODY',
+          });
         }
       }),
     );
@@ -62,13 +71,25 @@ describe('a flood of stored checkout refusals', () => {
   it(`keeps at most ${MAX_RECORDS_PER_SHOPPER} answers per shopper: the next new key is 429 with Retry-After`, async () => {
     const token = await newSession(store.gatewayUrl);
     for (let i = 0; i < MAX_RECORDS_PER_SHOPPER; i++) {
-      const answer = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: FLOOD_BODY, headers: { 'Idempotency-Key': `cap-${i}` } });
+      const answer = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+        token,
+        body: FLOOD_BODY,
+        headers: { 'Idempotency-Key': `cap-${i}` },
+      });
       expect(answer.status).toBe(400);
     }
-    const refused = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: FLOOD_BODY, headers: { 'Idempotency-Key': 'cap-next' } });
+    const refused = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+      token,
+      body: FLOOD_BODY,
+      headers: { 'Idempotency-Key': 'cap-next' },
+    });
     expect({ status: refused.status, code: refused.body?.error?.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    const replay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: FLOOD_BODY, headers: { 'Idempotency-Key': 'cap-7' } });
+    const replay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+      token,
+      body: FLOOD_BODY,
+      headers: { 'Idempotency-Key': 'cap-7' },
+    });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
   });
 });
@@ -90,7 +111,9 @@ describe('a Redis full to its maxmemory (noeviction)', () => {
 
   it('answers 503 CART_UNAVAILABLE with Retry-After, keeps the catalog and every cart, and serves again once memory frees', async () => {
     const token = await newSession(store.gatewayUrl);
-    expect((await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } })).status).toBe(201);
+    expect(
+      (await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } })).status,
+    ).toBe(201);
 
     // Fill Redis with keys of our own (each with a TTL, as the storefront's) until it refuses a write:
     // large values first, then small ones (a large value's own query buffer counts while it is refused,
@@ -112,10 +135,16 @@ describe('a Redis full to its maxmemory (noeviction)', () => {
     const add = await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
     expect({ status: add.status, code: add.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
     expect(Number(add.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const pay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_visa' } } });
+    const pay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+      token,
+      body: { payment: { token: 'tok_visa' } },
+    });
     expect({ status: pay.status, code: pay.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
     const session = await call(store.gatewayUrl, 'POST', '/session');
-    expect({ status: session.status, code: session.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+    expect({ status: session.status, code: session.body?.error?.code }).toEqual({
+      status: 503,
+      code: 'CART_UNAVAILABLE',
+    });
     expect((await call(store.gatewayUrl, 'GET', '/Items')).status).toBe(200);
     process.stdout.write(`full Redis: ${filled} filler keys; the storefront answered 503 CART_UNAVAILABLE\n`);
 

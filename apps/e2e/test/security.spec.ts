@@ -12,16 +12,51 @@ import { startStorefrontProcesses, type StorefrontProcesses } from '../support/s
 
 // Request lines are logged at info: the leak check reads them all.
 const LOG_INFO = { gateway: 'info', inventory: 'info', checkout: 'info' };
-const outputOf = (store: StorefrontProcesses) => store.all().map((service) => service.output()).join('\n');
+const outputOf = (store: StorefrontProcesses) =>
+  store
+    .all()
+    .map((service) => service.output())
+    .join('\n');
 
 const PREFIX = 'secure-shop:';
 // Least privilege: the storefront's keys only, and only the commands it sends (directly, or from its
 // Lua scripts). ioredis's connection handshake needs HELLO, CLIENT SETNAME and INFO.
 const STOREFRONT_ACL = [
-  'on', '>storefront-password', `~${PREFIX}*`, 'resetchannels', '-@all',
-  '+hello', '+auth', '+client|setname', '+info', '+ping', '+evalsha', '+eval', '+set', '+get', '+getex', '+del',
-  '+exists', '+rename', '+pexpire', '+pttl', '+incr', '+hgetall', '+hincrby', '+hset', '+hdel', '+hlen',
-  '+hexists', '+hget', '+hmget', '+zadd', '+zrem', '+zremrangebyscore', '+zcard', '+zrange', '+time',
+  'on',
+  '>storefront-password',
+  `~${PREFIX}*`,
+  'resetchannels',
+  '-@all',
+  '+hello',
+  '+auth',
+  '+client|setname',
+  '+info',
+  '+ping',
+  '+evalsha',
+  '+eval',
+  '+set',
+  '+get',
+  '+getex',
+  '+del',
+  '+exists',
+  '+rename',
+  '+pexpire',
+  '+pttl',
+  '+incr',
+  '+hgetall',
+  '+hincrby',
+  '+hset',
+  '+hdel',
+  '+hlen',
+  '+hexists',
+  '+hget',
+  '+hmget',
+  '+zadd',
+  '+zrem',
+  '+zremrangebyscore',
+  '+zcard',
+  '+zrange',
+  '+time',
 ];
 
 /** A shopper's walk through the gateway: every route, a few errors; returns every answer. */
@@ -39,8 +74,14 @@ async function walk(base: string): Promise<{ token: string; answers: Answer[] }>
   expect((await go('POST', '/Cart/Item', { id: 'badger-mug', quantity: 99 })).status).toBe(422);
   expect((await go('POST', '/Cart/Item', { id: 'nope' })).status).toBe(404);
   expect((await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_declined' } })).status).toBe(402);
-  expect((await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_visa' } }, { 'Idempotency-Key': 'k1' })).status).toBe(200);
-  expect((await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_visa' } }, { 'Idempotency-Key': 'k1' })).headers.get('idempotent-replayed')).toBe('true');
+  expect(
+    (await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_visa' } }, { 'Idempotency-Key': 'k1' })).status,
+  ).toBe(200);
+  expect(
+    (await go('PATCH', '/Cart/checkout', { payment: { token: 'tok_visa' } }, { 'Idempotency-Key': 'k1' })).headers.get(
+      'idempotent-replayed',
+    ),
+  ).toBe('true');
   expect((await go('DELETE', '/Cart/Item/badger-tee')).status).toBe(200);
   answers.push(await call(base, 'GET', '/Cart', { token: token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A') }));
   return { token, answers };
@@ -53,9 +94,19 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
 
   beforeAll(async () => {
     redis = await startControllableRedis([
-      '--user', 'default', 'off',
-      '--user', 'admin', 'on', '>admin-password', '~*', '&*', '+@all',
-      '--user', 'storefront', ...STOREFRONT_ACL,
+      '--user',
+      'default',
+      'off',
+      '--user',
+      'admin',
+      'on',
+      '>admin-password',
+      '~*',
+      '&*',
+      '+@all',
+      '--user',
+      'storefront',
+      ...STOREFRONT_ACL,
     ]);
     admin = new Redis(redis.port, '127.0.0.1', { username: 'admin', password: 'admin-password' });
     store = await startStorefrontProcesses({
@@ -98,7 +149,11 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
   });
 
   it('refuses the storefront user anything outside its keys and commands', async () => {
-    const limited = new Redis(redis.port, '127.0.0.1', { username: 'storefront', password: 'storefront-password', maxRetriesPerRequest: 0 });
+    const limited = new Redis(redis.port, '127.0.0.1', {
+      username: 'storefront',
+      password: 'storefront-password',
+      maxRetriesPerRequest: 0,
+    });
     try {
       await expect(limited.get('someone-else:key')).rejects.toThrow(/NOPERM/);
       await expect(limited.flushall()).rejects.toThrow(/NOPERM/);
@@ -121,7 +176,10 @@ describe('Redis with a password and an ACL user limited to the storefront', () =
         expect((await call(service.url, 'GET', '/readyz')).status).toBe(503);
       }
       const session = await call(wrong.gateway.url, 'POST', '/session');
-      expect({ status: session.status, code: session.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+      expect({ status: session.status, code: session.body?.error?.code }).toEqual({
+        status: 503,
+        code: 'CART_UNAVAILABLE',
+      });
       expect(outputOf(wrong)).not.toContain('wrong-password');
     } finally {
       await wrong.stop();
@@ -137,15 +195,65 @@ describe('Redis over TLS (rediss://) with a private certificate authority', () =
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'storefront-tls-'));
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=storefront test CA');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'redis.key', '-out', 'redis.csr', '-subj', '/CN=localhost');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=storefront test CA',
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'redis.key',
+      '-out',
+      'redis.csr',
+      '-subj',
+      '/CN=localhost',
+    );
     execFileSync('sh', ['-c', 'printf "subjectAltName=DNS:localhost,IP:127.0.0.1\\n" > san.ext'], { cwd: dir });
-    openssl('x509', '-req', '-in', 'redis.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'redis.pem', '-days', '1', '-extfile', 'san.ext');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'redis.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'redis.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    );
     const tlsPort = await freePort();
     redis = await startControllableRedis([
-      '--port', '0', '--tls-port', String(tlsPort),
-      '--tls-cert-file', join(dir, 'redis.pem'), '--tls-key-file', join(dir, 'redis.key'),
-      '--tls-ca-cert-file', join(dir, 'ca.pem'), '--tls-auth-clients', 'no',
+      '--port',
+      '0',
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      join(dir, 'redis.pem'),
+      '--tls-key-file',
+      join(dir, 'redis.key'),
+      '--tls-ca-cert-file',
+      join(dir, 'ca.pem'),
+      '--tls-auth-clients',
+      'no',
     ]);
     store = await startStorefrontProcesses({
       redisUrl: `rediss://localhost:${tlsPort}`,

@@ -30,11 +30,19 @@ it('a shopper signs in, adds, views, checks out, and finds the cart empty after'
   expect((await call(base, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } })).status).toBe(201);
   expect((await call(base, 'PUT', '/Cart/Item/badger-tee', { token, body: { quantity: 3 } })).status).toBe(200);
   const cart = await call(base, 'GET', '/Cart', { token });
-  expect(cart.body?.cart).toEqual(expect.arrayContaining([{ id: 'badger-mug', quantity: 2 }, { id: 'badger-tee', quantity: 3 }]));
+  expect(cart.body?.cart).toEqual(
+    expect.arrayContaining([
+      { id: 'badger-mug', quantity: 2 },
+      { id: 'badger-tee', quantity: 3 },
+    ]),
+  );
 
   const order = await call(base, 'PATCH', '/Cart/checkout', { token, body: pay() });
   expect(order.status).toBe(200);
-  expect(order.body).toMatchObject({ message: 'Thanks for shopping with us!', order: { total: 2 * 1250 + 3 * 2400, currency: 'USD' } });
+  expect(order.body).toMatchObject({
+    message: 'Thanks for shopping with us!',
+    order: { total: 2 * 1250 + 3 * 2400, currency: 'USD' },
+  });
   expect((await call(base, 'GET', '/Cart', { token })).body).toEqual({ cart: [] });
   expect(await keysMatching(inspect, `${store.prefix}cart:*`)).toEqual([]);
 });
@@ -45,7 +53,9 @@ it('a declined payment answers 402 and keeps the cart', async () => {
   const declined = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: pay('tok_declined') });
   expect(declined.status).toBe(402);
   expect(declined.body?.error?.code).toBe('PAYMENT_DECLINED');
-  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-hoodie', quantity: 1 }] });
+  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({
+    cart: [{ id: 'badger-hoodie', quantity: 1 }],
+  });
 });
 
 it('an Idempotency-Key replays the first answer, and refuses reuse with another body', async () => {
@@ -95,11 +105,15 @@ describe('with a payment held open', () => {
     await call(slow.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug' } });
     const running = call(slow.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: pay() });
     await payments.started;
-    expect((await call(slow.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-socks', quantity: 2 } })).status).toBe(201);
+    expect(
+      (await call(slow.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-socks', quantity: 2 } })).status,
+    ).toBe(201);
     payments.release();
     const order = await running;
     expect(order.body?.order?.items).toEqual([{ id: 'badger-mug', quantity: 1, unitPrice: 1250 }]);
-    expect((await call(slow.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-socks', quantity: 2 }] });
+    expect((await call(slow.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({
+      cart: [{ id: 'badger-socks', quantity: 2 }],
+    });
   });
 });
 
@@ -124,8 +138,12 @@ describe('identity', () => {
     // gatewayIdentity signs with the test secret, which this storefront also uses: tamper with it.
     const header = gatewayIdentity('someone', 'GET', '/Cart')['x-storefront-identity'];
     const tampered = header.replace('someone', 'someone-else');
-    expect((await call(store.inventoryUrl, 'GET', '/Cart', { headers: { 'x-storefront-identity': tampered } })).status).toBe(401);
-    expect((await call(store.inventoryUrl, 'GET', '/Cart', { headers: { 'x-storefront-identity': header } })).status).toBe(200);
+    expect(
+      (await call(store.inventoryUrl, 'GET', '/Cart', { headers: { 'x-storefront-identity': tampered } })).status,
+    ).toBe(401);
+    expect(
+      (await call(store.inventoryUrl, 'GET', '/Cart', { headers: { 'x-storefront-identity': header } })).status,
+    ).toBe(200);
   });
 
   it('the gateway replaces an identity header sent by a client', async () => {
@@ -142,7 +160,9 @@ it('a restarted gateway keeps serving the same sessions and carts', async () => 
   const token = await newSession(store.gatewayUrl);
   await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tote' } });
   await store.restartGateway();
-  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [{ id: 'badger-tote', quantity: 1 }] });
+  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({
+    cart: [{ id: 'badger-tote', quantity: 1 }],
+  });
 });
 
 it('every error through the gateway is JSON in the contract shape with security headers, unknown routes included', async () => {

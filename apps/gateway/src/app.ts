@@ -2,7 +2,13 @@
 // forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
 import type { Agent } from 'node:http';
 import type { Express } from 'express';
-import { createServiceApp, jsonBody, methodNotAllowed, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import {
+  createServiceApp,
+  jsonBody,
+  methodNotAllowed,
+  type IdentityHandoff,
+  type Logger,
+} from '@storefront/service-kit';
 import { authenticate, setSessionCookie } from './authenticate';
 import { proxyTo } from './proxy';
 import type { SessionStore } from './sessions';
@@ -22,7 +28,12 @@ export interface GatewayDeps {
 
 export function createApp(deps: GatewayDeps): Express {
   const { sessions } = deps;
-  const proxyOptions = { handoff: deps.handoff, agent: deps.agent, timeoutMs: deps.upstreamTimeoutMs, logger: deps.logger };
+  const proxyOptions = {
+    handoff: deps.handoff,
+    agent: deps.agent,
+    timeoutMs: deps.upstreamTimeoutMs,
+    logger: deps.logger,
+  };
   const toInventory = proxyTo(deps.inventoryUrl, proxyOptions);
   const toCheckout = proxyTo(deps.checkoutUrl, proxyOptions);
   const cookie = { secure: deps.secureCookies, maxAgeSeconds: sessions.ttlSeconds };
@@ -35,11 +46,14 @@ export function createApp(deps: GatewayDeps): Express {
     logger: deps.logger,
     checkReady: deps.checkReady,
     routes: (app) => {
-      app.route('/session').post(jsonBody(), async (req, res) => {
-        const token = await sessions.create(req.socket.remoteAddress ?? 'unknown');
-        setSessionCookie(res, token, cookie);
-        res.status(201).json({ token });
-      }).all(methodNotAllowed('POST'));
+      app
+        .route('/session')
+        .post(jsonBody(), async (req, res) => {
+          const token = await sessions.create(req.socket.remoteAddress ?? 'unknown');
+          setSessionCookie(res, token, cookie);
+          res.status(201).json({ token });
+        })
+        .all(methodNotAllowed('POST'));
 
       // Mount paths match as Express matches by default: case-insensitive, at a segment boundary.
       app.use('/Items', toInventory);

@@ -31,7 +31,8 @@ function tokenOf(req: Request): { token: string; from: 'header' | 'cookie' } | u
   }
   for (const pair of (req.headers.cookie ?? '').split(';')) {
     const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === SESSION_COOKIE) return { token: pair.slice(eq + 1).trim(), from: 'cookie' };
+    if (eq > 0 && pair.slice(0, eq).trim() === SESSION_COOKIE)
+      return { token: pair.slice(eq + 1).trim(), from: 'cookie' };
   }
   return undefined;
 }

@@ -3,13 +3,38 @@
 // an identity are never passed on; the gateway adds its own signed hand-off and the request id.
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import { IDENTITY_HEADER, MAX_BODY_BYTES, errors, refuseUnread, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import {
+  IDENTITY_HEADER,
+  MAX_BODY_BYTES,
+  errors,
+  refuseUnread,
+  type IdentityHandoff,
+  type Logger,
+} from '@storefront/service-kit';
 import { createUpstream } from './upstream';
 
 // RFC 9110 hop-by-hop headers, plus host (set for the service).
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'host'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+];
 // Never forwarded: the raw token, and anything a client could use to pose as someone or something else.
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'authorization', 'cookie', IDENTITY_HEADER, 'x-request-id', 'forwarded', 'x-forwarded-for']);
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  'authorization',
+  'cookie',
+  IDENTITY_HEADER,
+  'x-request-id',
+  'forwarded',
+  'x-forwarded-for',
+]);
 const NOT_RETURNED = new Set([...HOP_BY_HOP, 'transfer-encoding']);
 
 export interface ProxyOptions {
@@ -76,7 +101,10 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
       address = await upstream.next();
     } catch (err) {
       clearTimeout(deadline);
-      logger.warn({ reqId: req.id, target: upstream.host, err: (err as Error).message }, 'service name does not resolve');
+      logger.warn(
+        { reqId: req.id, target: upstream.host, err: (err as Error).message },
+        'service name does not resolve',
+      );
       if (!timedOut) next(errors.serviceUnavailable());
       return;
     }
@@ -114,7 +142,10 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
       clearTimeout(deadline);
       if (received > MAX_BODY_BYTES) return; // we cut it off ourselves, and answered 413
       if (clientGone) return; // the request's own logger line says the client went away
-      logger.warn({ reqId: req.id, target: upstream.host, address: address.hostname, err: err.message }, 'service unavailable');
+      logger.warn(
+        { reqId: req.id, target: upstream.host, address: address.hostname, err: err.message },
+        'service unavailable',
+      );
       upstream.refresh();
       if (!res.headersSent) {
         next(errors.serviceUnavailable());

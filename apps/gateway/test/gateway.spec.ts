@@ -8,7 +8,14 @@ import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { closeRedis, pingRedis } from '@storefront/redis';
 import { TEST_SECRET, connectFastFailClient, connectTestRedis, freePort, uniquePrefix } from '@storefront/test-kit';
-import { IDENTITY_HEADER, boundPort, closeServer, createIdentityHandoff, createLogger, listen } from '@storefront/service-kit';
+import {
+  IDENTITY_HEADER,
+  boundPort,
+  closeServer,
+  createIdentityHandoff,
+  createLogger,
+  listen,
+} from '@storefront/service-kit';
 import { createApp, type GatewayDeps } from '../src/app';
 import { createUpstreamAgent } from '../src/proxy';
 import { createSessionStore } from '../src/sessions';
@@ -28,7 +35,13 @@ async function echoService(service: string): Promise<{ url: string; server: Serv
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       const answer = () => {
-        const received: Received = { service, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+        const received: Received = {
+          service,
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body,
+        };
         res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo-Service': service });
         res.end(JSON.stringify(received));
       };
@@ -115,7 +128,15 @@ describe('POST /session', () => {
 
   it('keeps in Redis only a keyed hash of the token, expiring after the session TTL, slid on use', async () => {
     const ownPrefix = uniquePrefix('gateway-session');
-    const own = gateway({ sessions: createSessionStore({ redis, secret: TEST_SECRET, prefix: ownPrefix, ttlSeconds: 3600, rateLimitPerMinute: 0 }) });
+    const own = gateway({
+      sessions: createSessionStore({
+        redis,
+        secret: TEST_SECRET,
+        prefix: ownPrefix,
+        ttlSeconds: 3600,
+        rateLimitPerMinute: 0,
+      }),
+    });
     const token = (await request(own).post('/session')).body.token;
     const keys = await inspect.keys(`${ownPrefix}*`);
     expect(keys).toHaveLength(1);
@@ -129,7 +150,9 @@ describe('POST /session', () => {
   it('checks a body sent to it like any other: JSON only, at most 16 KiB', async () => {
     const text = await request(app).post('/session').set('Content-Type', 'text/plain').send('hello');
     expectError(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
-    const big = await request(app).post('/session').send({ padding: 'x'.repeat(20 * 1024) });
+    const big = await request(app)
+      .post('/session')
+      .send({ padding: 'x'.repeat(20 * 1024) });
     expectError(big, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -148,7 +171,9 @@ describe('authentication on /Cart routes', () => {
     ['an empty Bearer', { Authorization: 'Bearer ' }],
     ['an unknown cookie', { Cookie: 'sid=nope' }],
   ])('answers 401 UNAUTHENTICATED for %s, and forwards nothing', async (_case, headers) => {
-    const res = await request(app).get('/Cart').set(headers as Record<string, string>);
+    const res = await request(app)
+      .get('/Cart')
+      .set(headers as Record<string, string>);
     expectError(res, 401, 'UNAUTHENTICATED');
     expect(res.headers['x-echo-service']).toBeUndefined();
   });
@@ -160,7 +185,10 @@ describe('authentication on /Cart routes', () => {
     expect(byCookie.status).toBe(200);
     // The cookie's lifetime slides with the session's.
     expect(byCookie.headers['set-cookie'][0]).toMatch(new RegExp(`^sid=${token};.*Max-Age=3600`));
-    const both = await request(app).get('/Cart').set('Authorization', 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set('Cookie', `sid=${token}`);
+    const both = await request(app)
+      .get('/Cart')
+      .set('Authorization', 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+      .set('Cookie', `sid=${token}`);
     expectError(both, 401, 'UNAUTHENTICATED');
   });
 });
@@ -177,12 +205,20 @@ describe('forwarding', () => {
       .send({ id: 'badger-mug' });
     expect(res.status).toBe(200);
     const received: Received = res.body;
-    expect(received).toMatchObject({ service: 'inventory', method: 'POST', url: '/Cart/Item?x=1', body: '{"id":"badger-mug"}' });
+    expect(received).toMatchObject({
+      service: 'inventory',
+      method: 'POST',
+      url: '/Cart/Item?x=1',
+      body: '{"id":"badger-mug"}',
+    });
     expect(received.headers.authorization).toBeUndefined();
     expect(received.headers.cookie).toBeUndefined();
     expect(received.headers['x-request-id']).toBe('trace-me-1');
     expect(res.headers['x-request-id']).toBe('trace-me-1');
-    const shopper = handoff.verify(received.headers[IDENTITY_HEADER] as string, { method: 'POST', url: '/Cart/Item?x=1' })?.subject;
+    const shopper = handoff.verify(received.headers[IDENTITY_HEADER] as string, {
+      method: 'POST',
+      url: '/Cart/Item?x=1',
+    })?.subject;
     expect(shopper).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(JSON.stringify(received)).not.toContain(token);
   });
@@ -200,7 +236,8 @@ describe('forwarding', () => {
   it('routes /Cart/checkout to checkout and other /Cart and /Items paths to inventory, case-insensitively', async () => {
     const token = await newSession();
     const auth = { Authorization: `Bearer ${token}` };
-    const servedBy = async (method: 'get' | 'patch', path: string) => (await request(app)[method](path).set(auth)).headers['x-echo-service'];
+    const servedBy = async (method: 'get' | 'patch', path: string) =>
+      (await request(app)[method](path).set(auth)).headers['x-echo-service'];
     expect(await servedBy('patch', '/Cart/checkout')).toBe('checkout');
     expect(await servedBy('patch', '/cart/CHECKOUT/')).toBe('checkout');
     expect(await servedBy('get', '/Cart')).toBe('inventory');
@@ -282,10 +319,15 @@ describe('a body that never arrives whole', () => {
       req.on('close', () => (upstreamClosedAt = Date.now()));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const front = await listen(gateway({ inventoryUrl: `http://127.0.0.1:${boundPort(upstream)}`, upstreamTimeoutMs: 5_000 }), 0, '127.0.0.1', {
-      headersMs: 400,
-      requestMs: 1_000,
-    });
+    const front = await listen(
+      gateway({ inventoryUrl: `http://127.0.0.1:${boundPort(upstream)}`, upstreamTimeoutMs: 5_000 }),
+      0,
+      '127.0.0.1',
+      {
+        headersMs: 400,
+        requestMs: 1_000,
+      },
+    );
     try {
       const answer = await new Promise<{ text: string; at: number }>((resolve, reject) => {
         const socket = connect(boundPort(front), '127.0.0.1');
@@ -298,7 +340,9 @@ describe('a body that never arrives whole', () => {
           resolve({ text, at: Date.now() });
         });
         setTimeout(() => reject(new Error(`still open after 3 s: ${text}`)), 3_000);
-        socket.write('POST /Items HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+        socket.write(
+          'POST /Items HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+        );
       });
       expect(answer.text).toMatch(/^HTTP\/1\.1 408 /);
       expect(answer.text).toContain('"REQUEST_TIMEOUT"');
@@ -320,7 +364,12 @@ describe('a client that goes away', () => {
     const server = await listen(gateway({ logger, upstreamTimeoutMs: 2_000 }), 0, '127.0.0.1');
     try {
       await new Promise<void>((resolve) => {
-        const req = httpRequest({ host: '127.0.0.1', port: boundPort(server), path: '/Items/slow', headers: { 'x-request-id': 'gone-1' } });
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port: boundPort(server),
+          path: '/Items/slow',
+          headers: { 'x-request-id': 'gone-1' },
+        });
         req.on('error', () => resolve());
         req.end();
         setTimeout(() => req.destroy(), 100);

@@ -60,7 +60,13 @@ it('answers 429 RATE_LIMITED with Retry-After once a session spends its budget, 
   const token = (await request(replicaA).post('/session')).body.token;
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
-    statuses.push((await request(i % 2 ? replicaB : replicaA).get('/Cart').set('Authorization', `Bearer ${token}`)).status);
+    statuses.push(
+      (
+        await request(i % 2 ? replicaB : replicaA)
+          .get('/Cart')
+          .set('Authorization', `Bearer ${token}`)
+      ).status,
+    );
   }
   expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
   const limited = await request(replicaB).get('/Cart').set('Authorization', `Bearer ${token}`);
@@ -96,7 +102,8 @@ it('does not limit when RATE_LIMIT_PER_MINUTE is 0', async () => {
   const prefix = uniquePrefix('rate-limit');
   const app = gateway(redis, prefix, 0);
   const token = (await request(app).post('/session')).body.token;
-  for (let i = 0; i < 20; i++) expect((await request(app).get('/Cart').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+  for (let i = 0; i < 20; i++)
+    expect((await request(app).get('/Cart').set('Authorization', `Bearer ${token}`)).status).toBe(200);
   expect(await inspect.keys(`${prefix}ratelimit:*`)).toEqual([]);
 });
 
@@ -116,7 +123,8 @@ it('works by itself once a Redis that was down when the gateway started comes up
       return res.status === 201 ? (res.body.token as string) : undefined;
     }, 5_000);
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await request(app).get('/Cart').set('Authorization', `Bearer ${token}`)).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await request(app).get('/Cart').set('Authorization', `Bearer ${token}`)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
   } finally {
     await closeRedis(client);

@@ -23,7 +23,11 @@ it('keeps the keys of every session and rate-limit command in one hash slot', as
   });
   const seen: Array<{ name: string; keys: string[] }> = [];
   const original = Redis.prototype.sendCommand;
-  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (this: Redis, command: Command, ...rest) {
+  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (
+    this: Redis,
+    command: Command,
+    ...rest
+  ) {
     seen.push({ name: command.name, keys: command.getKeys().map(String) });
     return original.call(this, command, ...(rest as []));
   });

@@ -4,7 +4,14 @@ import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { createCartCache } from '@storefront/cart-cache';
 import { closeRedis, pingRedis } from '@storefront/redis';
-import { TEST_SECRET, connectFastFailClient, connectTestRedis, freshShopper, gatewayIdentity, uniquePrefix } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectFastFailClient,
+  connectTestRedis,
+  freshShopper,
+  gatewayIdentity,
+  uniquePrefix,
+} from '@storefront/test-kit';
 import { boundPort, closeServer, createIdentityHandoff, createLogger, listen } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 
@@ -55,9 +62,21 @@ it('when 1,000 adds race over 10 items with the line limit raised, every line en
   const { urls, stop } = await startInstances(prefix, 1000);
   try {
     const shopper = freshShopper();
-    const items = ['badger-plush', 'badger-mug', 'badger-tee', 'badger-socks', 'badger-shaving-brush', 'sett-birdhouse',
-      'badger-enamel-pin', 'badger-tote', 'badger-hoodie', 'badger-field-guide'];
-    const statuses = await Promise.all(Array.from({ length: 1000 }, (_, i) => add(urls[i % INSTANCES], shopper, items[i % 10])));
+    const items = [
+      'badger-plush',
+      'badger-mug',
+      'badger-tee',
+      'badger-socks',
+      'badger-shaving-brush',
+      'sett-birdhouse',
+      'badger-enamel-pin',
+      'badger-tote',
+      'badger-hoodie',
+      'badger-field-guide',
+    ];
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => add(urls[i % INSTANCES], shopper, items[i % 10])),
+    );
     expect(statuses.every((status) => status === 201)).toBe(true);
     const [cartKey] = await inspect.keys(`${prefix}cart:*`);
     expect(await inspect.hgetall(cartKey)).toEqual(Object.fromEntries(items.map((id) => [id, '100'])));
@@ -71,7 +90,9 @@ it('when 200 adds of one item race, exactly 99 answer 201, 101 answer 422 CART_L
   const { urls, stop } = await startInstances(prefix);
   try {
     const shopper = freshShopper();
-    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => add(urls[i % INSTANCES], shopper, 'badger-mug')));
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => add(urls[i % INSTANCES], shopper, 'badger-mug')),
+    );
     const count = (status: number) => statuses.filter((s) => s === status).length;
     expect({ created: count(201), limited: count(422) }).toEqual({ created: 99, limited: 101 });
     const [cartKey] = await inspect.keys(`${prefix}cart:*`);

@@ -40,7 +40,9 @@ afterAll(async () => {
 
 /** A request as the gateway would forward it for `shopper`. */
 function as(shopper: string, method: 'get' | 'post' | 'put' | 'delete' | 'patch', url: string) {
-  return request(app)[method](url).set(gatewayIdentity(shopper, method.toUpperCase(), url));
+  return request(app)
+    [method](url)
+    .set(gatewayIdentity(shopper, method.toUpperCase(), url));
 }
 
 async function storedCart(): Promise<Record<string, string>[]> {
@@ -93,7 +95,9 @@ describe('cart', () => {
       ['put', '/Cart/Item/badger-mug'],
       ['delete', '/Cart/Item/badger-mug'],
     ] as const) {
-      const res = await request(app)[method](url).set('Authorization', 'Bearer aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+      const res = await request(app)
+        [method](url)
+        .set('Authorization', 'Bearer aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
       expectError(res, 401, 'UNAUTHENTICATED');
     }
   });

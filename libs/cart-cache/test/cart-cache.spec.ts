@@ -2,7 +2,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CartLimitError, CheckoutInProgressError, createCartCache, type CartLine } from '@storefront/cart-cache';
 import type { RedisConnection } from '@storefront/redis';
-import { TEST_SECRET, connectTestStore, freshShopper, inspectTestStore, keysMatching, uniquePrefix } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestStore,
+  freshShopper,
+  inspectTestStore,
+  keysMatching,
+  uniquePrefix,
+} from '@storefront/test-kit';
 
 const TTL_SECONDS = 3600;
 let connection: RedisConnection;
@@ -317,7 +324,11 @@ describe('idempotency records', () => {
     await carts.add(shopper, 'badger-mug', 1);
     const claim = await carts.claim(shopper, { key: 'key-2', fingerprint: 'f' });
     if (claim.kind !== 'claimed') throw new Error('expected a claim');
-    await carts.settle(shopper, { claimId: claim.claimId, outcome: 'put-back', idempotency: { key: 'key-2', fingerprint: 'f' } });
+    await carts.settle(shopper, {
+      claimId: claim.claimId,
+      outcome: 'put-back',
+      idempotency: { key: 'key-2', fingerprint: 'f' },
+    });
     expect(await keysOf(`${prefix}idem:*`)).toEqual([]);
     expect(await carts.claim(shopper, { key: 'key-2', fingerprint: 'f' })).toMatchObject({ kind: 'claimed' });
   });

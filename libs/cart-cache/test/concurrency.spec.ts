@@ -3,7 +3,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CartLimitError, createCartCache } from '@storefront/cart-cache';
 import type { RedisConnection } from '@storefront/redis';
-import { TEST_SECRET, connectTestStore, freshShopper, inspectTestStore, keysMatching, uniquePrefix } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  connectTestStore,
+  freshShopper,
+  inspectTestStore,
+  keysMatching,
+  uniquePrefix,
+} from '@storefront/test-kit';
 
 const INSTANCES = 4;
 let connections: RedisConnection[];
@@ -42,7 +49,9 @@ it('when 200 adds of one item race, exactly 99 succeed, 101 hit CART_LIMIT and t
     Array.from({ length: 200 }, (_, i) => caches[i % INSTANCES].add(shopper, 'badger-mug', 1)),
   );
   const ok = results.filter((result) => result.status === 'fulfilled').length;
-  const limited = results.filter((result) => result.status === 'rejected' && result.reason instanceof CartLimitError).length;
+  const limited = results.filter(
+    (result) => result.status === 'rejected' && result.reason instanceof CartLimitError,
+  ).length;
   expect({ ok, limited }).toEqual({ ok: 99, limited: 101 });
   const [cartKey] = await keysMatching(inspect, `${prefix}cart:*`);
   expect(await inspect.hget(cartKey, 'badger-mug')).toBe('99');

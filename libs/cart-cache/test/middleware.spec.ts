@@ -57,7 +57,10 @@ describe('requireShopper', () => {
     ['an expired hand-off', handoff.sign('shopper', { method: 'GET', url: '/whoami' }, Date.now() - 60_000)],
     ['a hand-off made for another path', handoff.sign('shopper', { method: 'GET', url: '/Cart' })],
     ['a hand-off made for another method', handoff.sign('shopper', { method: 'POST', url: '/whoami' })],
-    ['a hand-off signed with another secret', createIdentityHandoff('x'.repeat(40)).sign('shopper', { method: 'GET', url: '/whoami' })],
+    [
+      'a hand-off signed with another secret',
+      createIdentityHandoff('x'.repeat(40)).sign('shopper', { method: 'GET', url: '/whoami' }),
+    ],
   ])('refuses %s with 401 UNAUTHENTICATED', async (_case, header) => {
     const req = request(appWith()).get('/whoami');
     if (header !== undefined) req.set(IDENTITY_HEADER, header);

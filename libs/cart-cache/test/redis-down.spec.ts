@@ -2,7 +2,14 @@
 // 503 CART_UNAVAILABLE, and serve again by itself once Redis is back.
 import { createCartCache } from '@storefront/cart-cache';
 import { closeRedis, createRedisClient, RedisUnavailableError, waitUntilReady } from '@storefront/redis';
-import { TEST_SECRET, freshShopper, startControllableRedis, uniquePrefix, waitFor, type RedisProcess } from '@storefront/test-kit';
+import {
+  TEST_SECRET,
+  freshShopper,
+  startControllableRedis,
+  uniquePrefix,
+  waitFor,
+  type RedisProcess,
+} from '@storefront/test-kit';
 
 let server: RedisProcess;
 

@@ -27,7 +27,11 @@ afterAll(() => connection.close());
 async function commandsDuring(work: () => Promise<unknown>): Promise<Array<{ name: string; keys: string[] }>> {
   const seen: Array<{ name: string; keys: string[] }> = [];
   const original = Redis.prototype.sendCommand;
-  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (this: Redis, command: Command, ...rest) {
+  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (
+    this: Redis,
+    command: Command,
+    ...rest
+  ) {
     seen.push({ name: command.name, keys: command.getKeys().map(String) });
     return original.call(this, command, ...(rest as []));
   });
@@ -49,10 +53,18 @@ it('keeps the keys of every script call in one hash slot', async () => {
     await carts.add({ userToken: shopper, handoff: handoff() }, 'badger-mug', 2);
     await carts.setQuantity({ userToken: shopper, handoff: handoff() }, 'badger-tee', 1);
     await carts.remove({ userToken: shopper, handoff: handoff() }, 'badger-tee');
-    await carts.recordAnswer({ userToken: shopper, handoff: handoff() }, { key: 'bad', fingerprint: 'f0' }, { status: 400, body: '{}' });
+    await carts.recordAnswer(
+      { userToken: shopper, handoff: handoff() },
+      { key: 'bad', fingerprint: 'f0' },
+      { status: 400, body: '{}' },
+    );
     const claim = await carts.claim({ userToken: shopper, handoff: handoff() }, { key: 'k1', fingerprint: 'f1' });
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
-    await carts.settle(shopper, { claimId: claim.claimId, outcome: 'placed', idempotency: { key: 'k1', fingerprint: 'f1', response: { status: 200, body: '{}' } } });
+    await carts.settle(shopper, {
+      claimId: claim.claimId,
+      outcome: 'placed',
+      idempotency: { key: 'k1', fingerprint: 'f1', response: { status: 200, body: '{}' } },
+    });
     await carts.spendHandoff({ userToken: shopper, handoff: handoff() });
   });
   const scripts = commands.filter((command) => command.name === 'evalsha' || command.name === 'eval');
@@ -102,15 +114,18 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
     return Promise.all(primaries.map(async (node) => Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1])));
   }
 
-  (withReplicas ? it : it.skip)('confirms a change once a replica has it, in the same round trip as the script', async () => {
-    const carts = cartsConfirmedBy('wait', { replicas: 1, timeoutMs: 200 });
-    const shopper = freshShopper();
-    // Replicas acknowledging already (a fresh set's first acknowledgement can take longer than 200 ms).
-    await replicasCaughtUp(await primaryPorts());
-    const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
-    expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
-    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
-  });
+  (withReplicas ? it : it.skip)(
+    'confirms a change once a replica has it, in the same round trip as the script',
+    async () => {
+      const carts = cartsConfirmedBy('wait', { replicas: 1, timeoutMs: 200 });
+      const shopper = freshShopper();
+      // Replicas acknowledging already (a fresh set's first acknowledgement can take longer than 200 ms).
+      await replicasCaughtUp(await primaryPorts());
+      const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
+      expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
+      expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+    },
+  );
 
   it('answers 503 when fewer replicas than asked confirm in time, though the change may be applied', async () => {
     const carts = cartsConfirmedBy('wait-short', { replicas: 5, timeoutMs: 100 });
@@ -144,7 +159,11 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
           adds.push(
             carts.add(shoppers[i % shoppers.length], 'badger-mug', 1).then(
               () => void answers.push({ ms: Date.now() - started, outcome: 'confirmed' }),
-              (err) => void answers.push({ ms: Date.now() - started, outcome: err instanceof RedisUnavailableError ? '503' : String(err) }),
+              (err) =>
+                void answers.push({
+                  ms: Date.now() - started,
+                  outcome: err instanceof RedisUnavailableError ? '503' : String(err),
+                }),
             ),
           );
           await new Promise((resolve) => setTimeout(resolve, 10));

@@ -9,7 +9,11 @@ const topologyOf = (env: Record<string, string>) => redisTopologyOf(readConfig(s
 describe('the Redis topology', () => {
   it('is one node at the default URL when nothing is set, with no replicas to wait for', () => {
     expect(topologyOf({})).toEqual({ kind: 'single', url: DEFAULT_REDIS_URL });
-    expect(readConfig(schema, {})).toMatchObject({ REDIS_WAIT_REPLICAS: 0, REDIS_WAIT_TIMEOUT_MS: 200, REDIS_SENTINEL_NAME: 'mymaster' });
+    expect(readConfig(schema, {})).toMatchObject({
+      REDIS_WAIT_REPLICAS: 0,
+      REDIS_WAIT_TIMEOUT_MS: 200,
+      REDIS_SENTINEL_NAME: 'mymaster',
+    });
   });
 
   it('takes rediss:// with a user and password in REDIS_URL', () => {
@@ -62,12 +66,16 @@ describe('the Redis topology', () => {
     });
   });
 
-  it.each([['a:7000,,b:7001'], ['a'], ['a:0'], ['a:70000'], ['http://a:7000'], ['redis://x:1@a:7000,redis://y:2@b:7001']])(
-    'refuses the cluster list %p, naming REDIS_CLUSTER_NODES',
-    (value) => {
-      expect(() => topologyOf({ REDIS_CLUSTER_NODES: value })).toThrow(/REDIS_CLUSTER_NODES/);
-    },
-  );
+  it.each([
+    ['a:7000,,b:7001'],
+    ['a'],
+    ['a:0'],
+    ['a:70000'],
+    ['http://a:7000'],
+    ['redis://x:1@a:7000,redis://y:2@b:7001'],
+  ])('refuses the cluster list %p, naming REDIS_CLUSTER_NODES', (value) => {
+    expect(() => topologyOf({ REDIS_CLUSTER_NODES: value })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
 
   it('reads sentinels with the primary name and the credentials of both', () => {
     expect(

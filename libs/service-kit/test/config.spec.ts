@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ConfigError, DEVELOPMENT_GATEWAY_SECRET, commonEnv, envVar, readConfig, resolveGatewaySecret } from '@storefront/service-kit';
+import {
+  ConfigError,
+  DEVELOPMENT_GATEWAY_SECRET,
+  commonEnv,
+  envVar,
+  readConfig,
+  resolveGatewaySecret,
+} from '@storefront/service-kit';
 
 const schema = z.object({ ...commonEnv, PORT: envVar.port(3001), LIMIT: envVar.int(99, 1, 1000) });
 
@@ -38,7 +45,9 @@ describe('resolveGatewaySecret', () => {
   });
 
   it('warns about a secret published in the repository, even in production', () => {
-    expect(resolveGatewaySecret('production', 'compose-development-secret-change-me-0123456789').warning).toMatch(/published/);
+    expect(resolveGatewaySecret('production', 'compose-development-secret-change-me-0123456789').warning).toMatch(
+      /published/,
+    );
   });
 
   it('requires GATEWAY_SECRET in production, of at least 32 characters', () => {

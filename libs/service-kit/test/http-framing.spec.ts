@@ -61,14 +61,27 @@ describe('refusals of a request head, in the contract shape', () => {
   it('answers too many headers with a JSON 431, at the public limit and at the larger internal one', async () => {
     const headers = (count: number) => Array.from({ length: count }, (_, i) => `X-H${i}: v\r\n`).join('');
     const request = (count: number) => `GET /healthz HTTP/1.1\r\nHost: t\r\n${headers(count)}Connection: close\r\n\r\n`;
-    expectRefusal(responsesOf((await exchange(boundPort(publicServer), [request(120)])).text)[0], 431, 'HEADERS_TOO_LARGE');
+    expectRefusal(
+      responsesOf((await exchange(boundPort(publicServer), [request(120)])).text)[0],
+      431,
+      'HEADERS_TOO_LARGE',
+    );
     expect(responsesOf((await exchange(boundPort(internal), [request(120)])).text)[0].status).toBe(200);
-    expectRefusal(responsesOf((await exchange(boundPort(internal), [request(1_000)])).text)[0], 431, 'HEADERS_TOO_LARGE');
+    expectRefusal(
+      responsesOf((await exchange(boundPort(internal), [request(1_000)])).text)[0],
+      431,
+      'HEADERS_TOO_LARGE',
+    );
   });
 
   it('answers headers past the byte limit with a JSON 431 (16 KiB public, 32 KiB internal)', async () => {
-    const request = (bytes: number) => `GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(bytes)}\r\nConnection: close\r\n\r\n`;
-    expectRefusal(responsesOf((await exchange(boundPort(publicServer), [request(20_000)])).text)[0], 431, 'HEADERS_TOO_LARGE');
+    const request = (bytes: number) =>
+      `GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(bytes)}\r\nConnection: close\r\n\r\n`;
+    expectRefusal(
+      responsesOf((await exchange(boundPort(publicServer), [request(20_000)])).text)[0],
+      431,
+      'HEADERS_TOO_LARGE',
+    );
     expect(responsesOf((await exchange(boundPort(internal), [request(20_000)])).text)[0].status).toBe(200);
   });
 });
@@ -87,7 +100,10 @@ describe('a parse error after pipelined requests', () => {
 
 describe('deadlines', () => {
   it('answers headers that do not arrive in time with a JSON 408 and closes the connection', async () => {
-    const { text, closedAfterMs } = await exchange(boundPort(internal), ['GET /healthz HTTP/1.1\r\n', { waitMs: 1_500 }]);
+    const { text, closedAfterMs } = await exchange(boundPort(internal), [
+      'GET /healthz HTTP/1.1\r\n',
+      { waitMs: 1_500 },
+    ]);
     expectRefusal(responsesOf(text)[0], 408, 'REQUEST_TIMEOUT');
     expect(closedAfterMs).toBeGreaterThanOrEqual(DEADLINES.headersMs);
     expect(closedAfterMs).toBeLessThan(DEADLINES.headersMs + 1_000);

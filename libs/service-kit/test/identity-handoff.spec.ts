@@ -25,23 +25,35 @@ describe('identity hand-off', () => {
     const header = handoff.sign('shopper-1', request, now);
     const [v, , expires, nonce, signature] = header.split('.');
     expect(handoff.verify([v, 'shopper-2', expires, nonce, signature].join('.'), request, now)).toBeUndefined();
-    expect(handoff.verify([v, 'shopper-1', String(Number(expires) + 1), nonce, signature].join('.'), request, now)).toBeUndefined();
-    expect(handoff.verify([v, 'shopper-1', expires, 'AAAAAAAAAAAAAAAA', signature].join('.'), request, now)).toBeUndefined();
+    expect(
+      handoff.verify([v, 'shopper-1', String(Number(expires) + 1), nonce, signature].join('.'), request, now),
+    ).toBeUndefined();
+    expect(
+      handoff.verify([v, 'shopper-1', expires, 'AAAAAAAAAAAAAAAA', signature].join('.'), request, now),
+    ).toBeUndefined();
     expect(createIdentityHandoff('t'.repeat(40)).verify(header, request, now)).toBeUndefined();
   });
 
   it('tolerates a few seconds between the gateway clock and the service clock', () => {
     const now = Date.now();
     expect(handoff.verify(handoff.sign('shopper-1', request, now + 3_000), request, now)?.subject).toBe('shopper-1');
-    expect(handoff.verify(handoff.sign('shopper-1', request, now - 3_000), request, now + 30_000)?.subject).toBe('shopper-1');
+    expect(handoff.verify(handoff.sign('shopper-1', request, now - 3_000), request, now + 30_000)?.subject).toBe(
+      'shopper-1',
+    );
   });
 
-  it.each([undefined, '', 'v1', 'v1.a.b', 'v2.a.1.sig', 'v1.a.notanumber.AAAAAAAAAAAAAAAA.sig', 'v1.bad subject.1.AAAAAAAAAAAAAAAA.sig', 'v1.a.1.short.sig'])(
-    'refuses the malformed header %p',
-    (header) => {
-      expect(handoff.verify(header, request)).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'v1',
+    'v1.a.b',
+    'v2.a.1.sig',
+    'v1.a.notanumber.AAAAAAAAAAAAAAAA.sig',
+    'v1.bad subject.1.AAAAAAAAAAAAAAAA.sig',
+    'v1.a.1.short.sig',
+  ])('refuses the malformed header %p', (header) => {
+    expect(handoff.verify(header, request)).toBeUndefined();
+  });
 
   it('gives every hand-off its own nonce', () => {
     const nonces = new Set(Array.from({ length: 100 }, () => handoff.sign('shopper-1', request).split('.')[3]));

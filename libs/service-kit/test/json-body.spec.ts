@@ -52,13 +52,17 @@ function post(body: string | Buffer, headers: Record<string, string>): Promise<{
 }
 
 const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
-const longestRun = (text: string, char: string) => Math.max(0, ...(text.match(new RegExp(`${char}+`, 'g')) ?? []).map((run) => run.length));
+const longestRun = (text: string, char: string) =>
+  Math.max(0, ...(text.match(new RegExp(`${char}+`, 'g')) ?? []).map((run) => run.length));
 
 describe('JSON nesting', () => {
   it(`takes a body nested ${MAX_JSON_DEPTH} levels and refuses one level more with 400 INVALID_BODY`, async () => {
     const ok = await request(app).post('/echo').set('Content-Type', 'application/json').send(nested(MAX_JSON_DEPTH));
     expect(ok.status).toBe(200);
-    const deep = await request(app).post('/echo').set('Content-Type', 'application/json').send(nested(MAX_JSON_DEPTH + 1));
+    const deep = await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/json')
+      .send(nested(MAX_JSON_DEPTH + 1));
     expect(deep.status).toBe(400);
     expect(deep.body.error.code).toBe('INVALID_BODY');
   });
@@ -67,7 +71,10 @@ describe('JSON nesting', () => {
     const body = `{"id":"x","deep":${'['.repeat(8_000)}1${']'.repeat(8_000)}}`;
     const deep = await request(app).post('/echo').set('Content-Type', 'application/json').send(body);
     expect({ status: deep.status, code: deep.body.error?.code }).toEqual({ status: 400, code: 'INVALID_BODY' });
-    const brackets = await request(app).post('/echo').set('Content-Type', 'application/json').send(JSON.stringify({ id: '[['.repeat(100) }));
+    const brackets = await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ id: '[['.repeat(100) }));
     expect(brackets.status).toBe(200);
   });
 });
@@ -76,7 +83,10 @@ describe('UTF-8', () => {
   it('refuses a body that is not valid UTF-8 with 400 INVALID_BODY, and takes one with a byte order mark', async () => {
     const invalid = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     const res = await post(invalid, { 'Content-Type': 'application/json', 'Content-Length': String(invalid.length) });
-    expect({ status: res.status, code: JSON.parse(res.text).error?.code }).toEqual({ status: 400, code: 'INVALID_BODY' });
+    expect({ status: res.status, code: JSON.parse(res.text).error?.code }).toEqual({
+      status: 400,
+      code: 'INVALID_BODY',
+    });
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id":"é"}')]);
     const ok = await post(bom, { 'Content-Type': 'application/json', 'Content-Length': String(bom.length) });
     expect(JSON.parse(ok.text)).toEqual({ body: { id: 'é' } });
@@ -99,7 +109,9 @@ describe('a chunked body without Content-Type', () => {
 
 describe('client input in error messages', () => {
   it(`names an unknown field with at most ${MAX_ECHOED_CHARS} of its characters`, async () => {
-    const res = await request(app).post('/strict').send({ id: 'x', ['k'.repeat(16_300)]: 1, other: 2 });
+    const res = await request(app)
+      .post('/strict')
+      .send({ id: 'x', ['k'.repeat(16_300)]: 1, other: 2 });
     expect(res.status).toBe(400);
     expect(longestRun(res.body.error.message, 'k')).toBe(MAX_ECHOED_CHARS);
     expect(res.text.length).toBeLessThan(300);

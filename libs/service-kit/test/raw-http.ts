@@ -21,7 +21,11 @@ export function exchange(port: number, steps: RawStep[], giveUpMs = 10_000): Pro
     let closed = false;
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`the server kept the connection open for ${giveUpMs} ms; it sent: ${JSON.stringify(text.slice(0, 500))}`));
+      reject(
+        new Error(
+          `the server kept the connection open for ${giveUpMs} ms; it sent: ${JSON.stringify(text.slice(0, 500))}`,
+        ),
+      );
     }, giveUpMs);
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (text += chunk));

@@ -2,7 +2,16 @@
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import request from 'supertest';
-import { AppError, boundPort, closeServer, createLogger, createServiceApp, jsonBody, listen, methodNotAllowed } from '@storefront/service-kit';
+import {
+  AppError,
+  boundPort,
+  closeServer,
+  createLogger,
+  createServiceApp,
+  jsonBody,
+  listen,
+  methodNotAllowed,
+} from '@storefront/service-kit';
 
 const logged: unknown[] = [];
 const logger = createLogger({ name: 'test', level: 'error' });
@@ -16,9 +25,12 @@ const app = createServiceApp({
     if (!ready) throw new Error('redis down');
   },
   routes: (routes) => {
-    routes.route('/echo').post(jsonBody(), (req, res) => {
-      res.json({ body: req.body ?? null });
-    }).all(methodNotAllowed('POST'));
+    routes
+      .route('/echo')
+      .post(jsonBody(), (req, res) => {
+        res.json({ body: req.body ?? null });
+      })
+      .all(methodNotAllowed('POST'));
     routes.get('/teapot', () => {
       throw new AppError('TEAPOT', 'I am a teapot.', 418);
     });
@@ -47,14 +59,17 @@ describe('createServiceApp', () => {
     expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
   });
 
-  it.each(['/healthz', '/nope', '/teapot', '/bug'])('sends the security headers on %s, errors included', async (path) => {
-    const res = await request(app).get(path);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
-    expect(res.headers['x-powered-by']).toBeUndefined();
-  });
+  it.each(['/healthz', '/nope', '/teapot', '/bug'])(
+    'sends the security headers on %s, errors included',
+    async (path) => {
+      const res = await request(app).get(path);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    },
+  );
 
   it('sends no X-Powered-By, and names the instance that answered in X-Served-By', async () => {
     const res = await request(app).get('/healthz');
@@ -105,7 +120,9 @@ describe('createServiceApp', () => {
         socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n');
       });
       expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-      expect(JSON.parse(raw.split('\r\n\r\n')[1])).toEqual({ error: { code: 'INVALID_BODY', message: expect.any(String) } });
+      expect(JSON.parse(raw.split('\r\n\r\n')[1])).toEqual({
+        error: { code: 'INVALID_BODY', message: expect.any(String) },
+      });
     } finally {
       await closeServer(server);
     }

@@ -84,7 +84,8 @@ export function inspectTestStore(): Redis | Cluster {
 /** Every key matching `pattern`, on every primary of a cluster (KEYS on one node sees one shard only). */
 export async function keysMatching(client: Redis | Cluster, pattern: string): Promise<string[]> {
   // Until a cluster client is ready, its node list is the seed list, about to be replaced.
-  if (client instanceof Cluster && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+  if (client instanceof Cluster && client.status !== 'ready')
+    await new Promise((resolve) => client.once('ready', resolve));
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat().sort();
 }

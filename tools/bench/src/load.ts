@@ -72,12 +72,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       (err, done) => (err ? reject(err) : resolve(done)),
     );
     // autocannon 9 emits (client, status, bytes, ms); its published types predate the client argument.
-    (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      if (answered < latencies.length) latencies[answered] = ms;
-      answered += 1;
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      lastAnswerAt = performance.now();
-    });
+    (instance as unknown as NodeJS.EventEmitter).on(
+      'response',
+      (_client: unknown, status: number, _bytes: number, ms: number) => {
+        if (answered < latencies.length) latencies[answered] = ms;
+        answered += 1;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        lastAnswerAt = performance.now();
+      },
+    );
   });
 
   const seconds = ((lastAnswerAt || performance.now()) - startedAt) / 1000;
@@ -87,7 +90,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: answered,
     seconds,
     requestsPerSecond: seconds > 0 ? answered / seconds : 0,
-    latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), mean, max: sorted.length ? sorted[sorted.length - 1] : 0 },
+    latencyMs: {
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      mean,
+      max: sorted.length ? sorted[sorted.length - 1] : 0,
+    },
     statuses,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -52,9 +52,22 @@ function parseSettings(argv: string[]): Settings {
     const at = argv.indexOf(flag);
     return at >= 0 ? argv[at + 1] : undefined;
   };
-  const known = new Set(['--quick', '--rounds', '--seconds', '--profile', '--no-profile', '--out', '--only', '--apps-dir', '--keep-logs', '--render', '--help']);
+  const known = new Set([
+    '--quick',
+    '--rounds',
+    '--seconds',
+    '--profile',
+    '--no-profile',
+    '--out',
+    '--only',
+    '--apps-dir',
+    '--keep-logs',
+    '--render',
+    '--help',
+  ]);
   for (const [i, arg] of argv.entries()) {
-    const isValue = i > 0 && ['--rounds', '--seconds', '--out', '--only', '--apps-dir', '--render'].includes(argv[i - 1]);
+    const isValue =
+      i > 0 && ['--rounds', '--seconds', '--out', '--only', '--apps-dir', '--render'].includes(argv[i - 1]);
     if (!isValue && !known.has(arg)) throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
   if (argv.includes('--help')) {
@@ -82,7 +95,8 @@ function parseSettings(argv: string[]): Settings {
     redisBenchmarkRequests: quick ? 10_000 : 30_000,
     profile: argv.includes('--profile') || (!quick && !argv.includes('--no-profile')),
     outDir,
-    updatePerformanceDoc: !quick && !argv.includes('--only') && !argv.includes('--apps-dir') && outDir === resolve(ROOT, 'docs/perf'),
+    updatePerformanceDoc:
+      !quick && !argv.includes('--only') && !argv.includes('--apps-dir') && outDir === resolve(ROOT, 'docs/perf'),
     keepLogs: argv.includes('--keep-logs'),
     only: valueOf('--only')?.split(',').filter(Boolean),
     appsDir: resolve(ROOT, valueOf('--apps-dir') ?? 'dist/apps'),
@@ -93,7 +107,10 @@ function parseSettings(argv: string[]): Settings {
 function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${commit} + local changes` : commit;
   } catch {
     return 'unknown';
@@ -121,7 +138,8 @@ async function main(): Promise<number> {
     articleShell: join(__dirname, 'baselines/article-cart-in-shell.js'),
   };
   for (const file of [...Object.values(bundles), ...Object.values(baselines)]) {
-    if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: run \`npm run bench\`, which builds it first`);
+    if (!existsSync(file))
+      throw new Error(`${relative(ROOT, file)} is missing: run \`npm run bench\`, which builds it first`);
   }
   const redisBinary = findOnPath('redis-server');
   if (!redisBinary) throw new Error('redis-server is not on PATH (Debian/Ubuntu: apt-get install redis-server)');
@@ -133,7 +151,9 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(line);
   const phase = (line: string) => {
     const now = performance.now();
-    console.log(`${line}  [+${((now - startedAt) / 1000).toFixed(0)} s, last phase ${((now - phaseStartedAt) / 1000).toFixed(1)} s]`);
+    console.log(
+      `${line}  [+${((now - startedAt) / 1000).toFixed(0)} s, last phase ${((now - phaseStartedAt) / 1000).toFixed(1)} s]`,
+    );
     phaseStartedAt = now;
   };
   log(
@@ -159,8 +179,21 @@ async function main(): Promise<number> {
   const topologyIds = TOPOLOGY_IDS.filter((id) => !settings.only || settings.only.includes(id));
   let topologies: Topologies | undefined;
   // Every process is recorded as soon as it is up, so that a failure (or Ctrl-C) later stops it too.
-  const start = async (name: string, script: string, env: Record<string, string>, nodeArgs: string[] = [], port?: number) => {
-    const service = await startNodeService({ name, script, env, nodeArgs, logFile: join(workDir, `${name}.log`), port });
+  const start = async (
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+    port?: number,
+  ) => {
+    const service = await startNodeService({
+      name,
+      script,
+      env,
+      nodeArgs,
+      logFile: join(workDir, `${name}.log`),
+      port,
+    });
     started.push(service);
     return service;
   };
@@ -214,28 +247,45 @@ async function main(): Promise<number> {
         loadGenerator,
       ],
       control,
-      carts: createCartCache({ redis: seedRedis, secret, prefix: PREFIX, limits: { maxQuantity: 1_000_000, maxLines: 50 } }),
+      carts: createCartCache({
+        redis: seedRedis,
+        secret,
+        prefix: PREFIX,
+        limits: { maxQuantity: 1_000_000, maxLines: 50 },
+      }),
       handoff: createIdentityHandoff(secret),
       prefix: PREFIX,
       workDir,
       async restart(name, nodeArgs) {
         const old = services[name];
         await old.stop();
-        services[name] = await start(name, bundles[name], name === 'gateway' ? gatewayEnv : serviceEnv, nodeArgs, old.port);
+        services[name] = await start(
+          name,
+          bundles[name],
+          name === 'gateway' ? gatewayEnv : serviceEnv,
+          nodeArgs,
+          old.port,
+        );
       },
     };
 
     phase('bench: Redis round trips per operation (MONITOR)');
     const roundTrips = await measureRoundTrips(ctx);
     for (const probe of roundTrips.probes) {
-      log(`  ${probe.title}: ${probe.perRequest.toFixed(3)} per request (${Object.entries(probe.bySender).map(([s, n]) => `${s} ${n}`).join(', ')})`);
+      log(
+        `  ${probe.title}: ${probe.perRequest.toFixed(3)} per request (${Object.entries(probe.bySender)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ')})`,
+      );
     }
     // On every primary of the topology, counting the inventory's connections only (not the sentinels').
     for (const variant of variants) {
       const options = { probes: [variant.probe], nodes: variant.primaries, senders: ['inventory'] };
       const [probe] = (await measureRoundTrips(variant.context(ctx), options)).probes;
       roundTrips.probes.push(probe);
-      const commands = Object.entries(probe.commands).map((entry) => entry.join(' ')).join(', ');
+      const commands = Object.entries(probe.commands)
+        .map((entry) => entry.join(' '))
+        .join(', ');
       log(`  ${probe.title}: ${probe.perRequest.toFixed(3)} round trips per request (commands: ${commands})`);
     }
 
@@ -253,7 +303,10 @@ async function main(): Promise<number> {
     ];
     const others = list.filter((s) => !s.comparison).map((scenario) => ({ scenario, context: ctx }));
     for (let round = 1; round <= settings.rounds; round++) {
-      const thisRound = [...rotated(comparison, round - 1), ...(round <= settings.otherRounds ? rotated(others, round - 1) : [])];
+      const thisRound = [
+        ...rotated(comparison, round - 1),
+        ...(round <= settings.otherRounds ? rotated(others, round - 1) : []),
+      ];
       for (const { scenario, context } of thisRound) {
         const scenarioStartedAt = performance.now();
         const run = await runScenario(context, scenario, round, roundTrips.commandsInsideScripts);
@@ -282,8 +335,12 @@ async function main(): Promise<number> {
       phase('bench: CPU profiles under load (node --cpu-prof)');
       const keepDir = join(ROOT, 'dist/tools/bench/profiles');
       const byId = (id: string) => all.find((s) => s.id === id)!;
-      profiles.push(await profileUnderLoad(ctx, 'inventory', byId('inventory-add'), roundTrips.commandsInsideScripts, keepDir));
-      profiles.push(await profileUnderLoad(ctx, 'gateway', byId('gateway-add'), roundTrips.commandsInsideScripts, keepDir));
+      profiles.push(
+        await profileUnderLoad(ctx, 'inventory', byId('inventory-add'), roundTrips.commandsInsideScripts, keepDir),
+      );
+      profiles.push(
+        await profileUnderLoad(ctx, 'gateway', byId('gateway-add'), roundTrips.commandsInsideScripts, keepDir),
+      );
     }
 
     phase('bench: done measuring');
@@ -336,10 +393,13 @@ function publish(results: Results, settings: Settings): number {
   const markdown = markdownReport(results);
   writeFileSync(join(settings.outDir, 'results.md'), `# Benchmark results\n\n${markdown}`);
   writeFileSync(join(settings.outDir, 'chart.svg'), svgChart(results));
-  if (settings.updatePerformanceDoc && results.meta.mode === 'full') updatePerformanceDoc(markdown.replace('](chart.svg)', '](perf/chart.svg)'));
+  if (settings.updatePerformanceDoc && results.meta.mode === 'full')
+    updatePerformanceDoc(markdown.replace('](chart.svg)', '](perf/chart.svg)'));
 
   console.log(`\n${terminalReport(results)}\n`);
-  console.log(`bench: results in ${relative(ROOT, settings.outDir) || '.'}/ (results.json, results.md, chart.svg); took ${Math.round(results.meta.runtimeSeconds)} s`);
+  console.log(
+    `bench: results in ${relative(ROOT, settings.outDir) || '.'}/ (results.json, results.md, chart.svg); took ${Math.round(results.meta.runtimeSeconds)} s`,
+  );
   const passed = results.summary.checks.filter((c) => c.passed).length;
   const failed = results.summary.checks.length - passed;
   console.log(`bench: ${passed} passed, ${failed} failed`);

@@ -78,7 +78,13 @@ export async function profileUnderLoad(
   copyFileSync(join(dir, written), kept);
   const bundle = join(ctx.settings.appsDir, service, 'main.js');
   const profile = JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile;
-  return { service, scenario: scenario.id, file: kept, ...summarize(profile, bundle, run.window), run: { load: run.load, cpu: run.cpu } };
+  return {
+    service,
+    scenario: scenario.id,
+    file: kept,
+    ...summarize(profile, bundle, run.window),
+    run: { load: run.load, cpu: run.cpu },
+  };
 }
 
 /** Maps a frame to where its code comes from. */
@@ -107,7 +113,10 @@ function originResolver(bundle: string) {
       const pkg = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
       resolved = { origin: `npm: ${pkg}`, location: `${after}:${frame.lineNumber + 1}`, kind: 'code' };
     } else if (map && frame.url.endsWith(bundle)) {
-      const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number };
+      const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as {
+        originalSource?: string;
+        originalLine?: number;
+      };
       const source = entry.originalSource ? entry.originalSource.replace(/^.*?((apps|libs)\/)/, '$1') : 'bundle';
       const lib = /^(apps|libs)\/([^/]+)\/src\/(?:lib\/)?(.+?)\.ts$/.exec(source);
       resolved = {
@@ -130,16 +139,28 @@ interface Origin {
 
 // What each origin is there for, on a service's request path.
 const CONCERNS: [string, RegExp][] = [
-  ['logging (pino, a JSON line per request)', /^(npm: (pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)|storefront: service-kit\/logger)$/],
+  [
+    'logging (pino, a JSON line per request)',
+    /^(npm: (pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)|storefront: service-kit\/logger)$/,
+  ],
   ['security headers (helmet)', /^npm: helmet$/],
-  ['body parsing (body-parser, raw-body)', /^(npm: (raw-body|body-parser|iconv-lite|content-type|type-is|media-typer|bytes|unpipe)|storefront: service-kit\/json-body)$/],
+  [
+    'body parsing (body-parser, raw-body)',
+    /^(npm: (raw-body|body-parser|iconv-lite|content-type|type-is|media-typer|bytes|unpipe)|storefront: service-kit\/json-body)$/,
+  ],
   ['identity hand-off (HMAC check or signing)', /^storefront: (service-kit\/identity-handoff|cart-cache\/middleware)$/],
   ['validation (zod)', /^(npm: zod|storefront: service-kit\/validation)$/],
-  ['Redis client and cart library (ioredis)', /^(npm: (ioredis|redis-parser|denque|cluster-key-slot|standard-as-callback|@ioredis\/.*)|storefront: cart-cache\/.*)$/],
+  [
+    'Redis client and cart library (ioredis)',
+    /^(npm: (ioredis|redis-parser|denque|cluster-key-slot|standard-as-callback|@ioredis\/.*)|storefront: cart-cache\/.*)$/,
+  ],
   ['session check (gateway)', /^storefront: gateway\/(sessions|authenticate)$/],
   ['proxying (gateway)', /^storefront: gateway\/(proxy|upstream)$/],
-  ['Express and its router (incl. res.json and its socket write)', /^npm: (express|router|finalhandler|send|path-to-regexp|depd|on-finished|ee-first|vary|etag|fresh|accepts|negotiator|mime-types|mime-db|qs|parseurl|proxy-addr|forwarded|ipaddr\.js|cookie|cookie-signature|encodeurl|escape-html|statuses|http-errors|setprototypeof|toidentifier|content-disposition|range-parser|merge-descriptors|serve-static|debug|ms|once|wrappy|side-channel.*|object-inspect|call-bound|get-intrinsic|es-.*|gopd|has-symbols|hasown|function-bind|math-intrinsics|dunder-proto|get-proto|call-bind-apply-helpers)$/],
-  ['the service\'s own code (routes, catalog, app)', /^storefront: /],
+  [
+    'Express and its router (incl. res.json and its socket write)',
+    /^npm: (express|router|finalhandler|send|path-to-regexp|depd|on-finished|ee-first|vary|etag|fresh|accepts|negotiator|mime-types|mime-db|qs|parseurl|proxy-addr|forwarded|ipaddr\.js|cookie|cookie-signature|encodeurl|escape-html|statuses|http-errors|setprototypeof|toidentifier|content-disposition|range-parser|merge-descriptors|serve-static|debug|ms|once|wrappy|side-channel.*|object-inspect|call-bound|get-intrinsic|es-.*|gopd|has-symbols|hasown|function-bind|math-intrinsics|dunder-proto|get-proto|call-bind-apply-helpers)$/,
+  ],
+  ["the service's own code (routes, catalog, app)", /^storefront: /],
   ['garbage collection', /^V8: garbage collector$/],
 ];
 
@@ -156,7 +177,8 @@ function top(counts: Map<string, number>, total: number, limit: number): Profile
     .map(([name, value]) => ({ name, percent: total > 0 ? (100 * value) / total : 0 }));
 }
 
-const add = (counts: Map<string, number>, key: string, value: number) => counts.set(key, (counts.get(key) ?? 0) + value);
+const add = (counts: Map<string, number>, key: string, value: number) =>
+  counts.set(key, (counts.get(key) ?? 0) + value);
 
 /**
  * Sums a profile up, counting only samples between `fromMicros` and `toMicros` (the measured run, on
@@ -203,7 +225,11 @@ export function summarize(
     }
     add(charged, caller?.origin ?? here.origin, micros);
     const name = node.callFrame.functionName || '(anonymous)';
-    add(functions, here.location ? `${name} ${here.location}` : `${name}${caller ? ` (from ${caller.location})` : ''}`, micros);
+    add(
+      functions,
+      here.location ? `${name} ${here.location}` : `${name}${caller ? ` (from ${caller.location})` : ''}`,
+      micros,
+    );
   });
   const concerns = new Map<string, number>();
   for (const [origin, micros] of charged) add(concerns, concernOf(origin), micros);

@@ -58,7 +58,10 @@ function freshNonce(args: string[], freshCart: boolean): string[] {
   return [...args.slice(0, 3), ...keys, ...args.slice(3 + numberOfKeys)];
 }
 
-export async function runRedisBenchmark(ctx: BenchContext, samples: Record<string, string[]>): Promise<RedisBenchmarkReport> {
+export async function runRedisBenchmark(
+  ctx: BenchContext,
+  samples: Record<string, string[]>,
+): Promise<RedisBenchmarkReport> {
   const binary = findOnPath('redis-benchmark');
   if (!binary) return { results: [], skipped: 'redis-benchmark is not on PATH' };
 
@@ -73,10 +76,19 @@ export async function runRedisBenchmark(ctx: BenchContext, samples: Record<strin
 
   const benchmarks: Benchmark[] = [{ id: 'ping', title: 'PING (a bare round trip)', args: ['PING'] }];
   benchmarks.push(
-    { id: 'article-get', title: "Article's GET of a 10-line JSON cart", args: ['GET', articleCartKey('redis-benchmark-shopper')] },
-    { id: 'article-set', title: "Article's SET of a 10-line JSON cart", args: ['SET', articleCartKey('__rand_int__'), articleJson] },
+    {
+      id: 'article-get',
+      title: "Article's GET of a 10-line JSON cart",
+      args: ['GET', articleCartKey('redis-benchmark-shopper')],
+    },
+    {
+      id: 'article-set',
+      title: "Article's SET of a 10-line JSON cart",
+      args: ['SET', articleCartKey('__rand_int__'), articleJson],
+    },
   );
-  if (sessionCheck) benchmarks.push({ id: 'session-check', title: "Gateway's session check (EVALSHA)", args: sessionCheck });
+  if (sessionCheck)
+    benchmarks.push({ id: 'session-check', title: "Gateway's session check (EVALSHA)", args: sessionCheck });
   const read = sampleOf(samples, 'inventory-read/inventory/');
   if (read) benchmarks.push({ id: 'cart-read', title: 'Cart read, 10 lines (EVALSHA)', args: freshNonce(read, false) });
   const add = sampleOf(samples, 'inventory-add/inventory/');
@@ -91,7 +103,20 @@ export async function runRedisBenchmark(ctx: BenchContext, samples: Record<strin
     try {
       ({ stdout } = await run(
         binary,
-        ['-h', '127.0.0.1', '-p', String(ctx.redis.port), '-c', String(ctx.settings.connections), '-n', String(ctx.settings.redisBenchmarkRequests), '-r', '1000000', '--csv', ...benchmark.args],
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(ctx.redis.port),
+          '-c',
+          String(ctx.settings.connections),
+          '-n',
+          String(ctx.settings.redisBenchmarkRequests),
+          '-r',
+          '1000000',
+          '--csv',
+          ...benchmark.args,
+        ],
         { maxBuffer: 16 * 1024 * 1024 },
       ));
     } catch (err) {
@@ -101,7 +126,9 @@ export async function runRedisBenchmark(ctx: BenchContext, samples: Record<strin
     const seconds = (Date.now() - startedAt) / 1000;
     const redisCpuPercent = (100 * (ctx.redis.cpuSeconds() - cpuBefore)) / seconds;
     // The last CSV line: "<test>","rps","avg","min","p50","p95","p99","max".
-    const numbers = /"([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)"\s*$/.exec(stdout.trim());
+    const numbers = /"([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)"\s*$/.exec(
+      stdout.trim(),
+    );
     if (!numbers) {
       failures.push(`${benchmark.id}: no result in ${JSON.stringify(stdout.slice(-200))}`);
       continue;

@@ -55,7 +55,11 @@ export interface RedisDelta {
  * between: the first INFO's reply and the second INFO's request fall inside the window, and are
  * taken out, as is the first INFO itself (counted once it has run).
  */
-export function difference(before: RedisSnapshot, after: RedisSnapshot, commandsInsideScripts: ReadonlySet<string>): RedisDelta {
+export function difference(
+  before: RedisSnapshot,
+  after: RedisSnapshot,
+  commandsInsideScripts: ReadonlySet<string>,
+): RedisDelta {
   const calls: Record<string, number> = {};
   for (const [name, count] of after.calls) {
     const delta = count - (before.calls.get(name) ?? 0) - (name === 'info' ? 1 : 0);

@@ -57,8 +57,17 @@ const SCENARIO_HEADER = [
   "Little's law",
 ];
 
-const TOPOLOGY_HEADER = ['Add to cart straight to inventory, on', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs one node',
-  'each round', 'commands/add', 'RT/add'];
+const TOPOLOGY_HEADER = [
+  'Add to cart straight to inventory, on',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'vs one node',
+  'each round',
+  'commands/add',
+  'RT/add',
+];
 const TOPOLOGY_NOTE =
   'Medians over the rounds; each ratio is taken within a round, against the one-node run of the same round. ' +
   'Commands and round trips (RT) per add are exact (MONITOR on every primary, the inventory’s connections only). ' +
@@ -86,7 +95,10 @@ function topologyRows(results: Results): string[][] {
 function textTable(header: string[], rows: string[][], textColumns: number[] = [0]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (textColumns.includes(i) ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (textColumns.includes(i) ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -120,7 +132,12 @@ export function terminalReport(results: Results): string {
   parts.push(
     textTable(
       ['Target', 'wanted', 'measured', 'met'],
-      summary.targets.map((t) => [t.title, t.wanted, t.measured + (t.shortfall ? `; ${t.shortfall}` : ''), t.met ? 'yes' : 'NO']),
+      summary.targets.map((t) => [
+        t.title,
+        t.wanted,
+        t.measured + (t.shortfall ? `; ${t.shortfall}` : ''),
+        t.met ? 'yes' : 'NO',
+      ]),
       [0, 1, 2, 3],
     ),
   );
@@ -128,7 +145,12 @@ export function terminalReport(results: Results): string {
     parts.push(
       textTable(
         ['Cart', 'storefront hash', 'article JSON string', 'JSON length'],
-        results.memory.map((m) => [`${m.lines} line(s)`, `${m.storefrontBytes} B (${m.storefrontEncoding})`, `${m.articleBytes} B`, `${m.articleJsonLength} B`]),
+        results.memory.map((m) => [
+          `${m.lines} line(s)`,
+          `${m.storefrontBytes} B (${m.storefrontEncoding})`,
+          `${m.articleBytes} B`,
+          `${m.articleJsonLength} B`,
+        ]),
       ),
     );
   }
@@ -136,7 +158,13 @@ export function terminalReport(results: Results): string {
     parts.push(
       textTable(
         ['redis-benchmark (server ceiling)', 'req/s', 'p50 ms', 'p99 ms', 'redis CPU %'],
-        results.redisBenchmark.results.map((r) => [r.title, thousands(r.requestsPerSecond), ms(r.p50Ms), ms(r.p99Ms), String(Math.round(r.redisCpuPercent))]),
+        results.redisBenchmark.results.map((r) => [
+          r.title,
+          thousands(r.requestsPerSecond),
+          ms(r.p50Ms),
+          ms(r.p99Ms),
+          String(Math.round(r.redisCpuPercent)),
+        ]),
       ),
     );
   }
@@ -144,9 +172,18 @@ export function terminalReport(results: Results): string {
   for (const profile of results.profiles) {
     parts.push(
       `CPU profile of ${profile.service} under "${profile.scenario}" (${profile.file}):\n` +
-        `  self time:     ${profile.selfByOrigin.slice(0, 8).map((s) => `${s.name} ${s.percent.toFixed(1)}%`).join(', ')}\n` +
-        `  charged to the nearest package or storefront frame:  ${profile.chargedToCode.slice(0, 8).map((s) => `${s.name} ${s.percent.toFixed(1)}%`).join(', ')}\n` +
-        `  by concern:    ${profile.byConcern.slice(0, 8).map((s) => `${s.name} ${s.percent.toFixed(1)}%`).join(', ')}`,
+        `  self time:     ${profile.selfByOrigin
+          .slice(0, 8)
+          .map((s) => `${s.name} ${s.percent.toFixed(1)}%`)
+          .join(', ')}\n` +
+        `  charged to the nearest package or storefront frame:  ${profile.chargedToCode
+          .slice(0, 8)
+          .map((s) => `${s.name} ${s.percent.toFixed(1)}%`)
+          .join(', ')}\n` +
+        `  by concern:    ${profile.byConcern
+          .slice(0, 8)
+          .map((s) => `${s.name} ${s.percent.toFixed(1)}%`)
+          .join(', ')}`,
     );
   }
   parts.push(summary.checks.map((c) => `${c.passed ? 'PASS' : 'FAIL'}  ${c.title}: ${c.detail}`).join('\n'));
@@ -166,7 +203,19 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
   out.push(`![Requests per second by scenario](${chartFile})`);
   out.push('### Scenarios');
   out.push(
-    markdownTable(SCENARIO_HEADER, summary.scenarios.map(scenarioRow), [false, true, true, true, true, true, true, true, false, true, true]) +
+    markdownTable(SCENARIO_HEADER, summary.scenarios.map(scenarioRow), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]) +
       `\n\nMedians over the rounds (${summary.scenarios.map((s) => s.rounds).join('/')} runs per scenario); errors are summed. ` +
       `RT: round trips. CPU in percent of one core during the run (the machine has ${meta.cores}), per process of the bench; ` +
       "other work: what the rest of the machine used meanwhile (the noise). Little's law: throughput × mean latency ÷ " +
@@ -189,7 +238,12 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
   out.push(
     markdownTable(
       ['Target', 'wanted', 'measured', 'met'],
-      summary.targets.map((t) => [t.title, t.wanted, t.measured + (t.shortfall ? `; ${t.shortfall}` : ''), t.met ? 'yes' : '**no**']),
+      summary.targets.map((t) => [
+        t.title,
+        t.wanted,
+        t.measured + (t.shortfall ? `; ${t.shortfall}` : ''),
+        t.met ? 'yes' : '**no**',
+      ]),
     ),
   );
   out.push('### CPU per request, microseconds');
@@ -198,7 +252,9 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
     markdownTable(
       ['Scenario', ...names.map((n) => PROCESS_LABELS[n]), 'total'],
       summary.scenarios.map((s) => {
-        const cells = names.map((n) => ((s.cpu[n]?.percent ?? 0) >= 3 ? thousands(s.cpu[n].microsecondsPerRequest) : ''));
+        const cells = names.map((n) =>
+          (s.cpu[n]?.percent ?? 0) >= 3 ? thousands(s.cpu[n].microsecondsPerRequest) : '',
+        );
         const total = Object.values(s.cpu).reduce((sum, v) => sum + v.microsecondsPerRequest, 0);
         return [s.title, ...cells, thousands(total)];
       }),
@@ -208,14 +264,25 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
   out.push('### Redis round trips per operation (MONITOR, exact)');
   out.push(
     markdownTable(
-      ['Operation', 'requests', 'round trips', 'per request', 'by sender', 'commands run inside the scripts (no round trip)'],
+      [
+        'Operation',
+        'requests',
+        'round trips',
+        'per request',
+        'by sender',
+        'commands run inside the scripts (no round trip)',
+      ],
       results.roundTrips.map((p) => [
         p.title,
         String(p.requests),
         String(p.roundTrips),
         p.perRequest.toFixed(3),
-        Object.entries(p.bySender).map(([sender, n]) => `${sender} ${n}`).join(', '),
-        Object.entries(p.insideScripts).map(([name, n]) => `${name} ${(n / Math.max(1, p.requests)).toFixed(2)}`).join(', ') || '—',
+        Object.entries(p.bySender)
+          .map(([sender, n]) => `${sender} ${n}`)
+          .join(', '),
+        Object.entries(p.insideScripts)
+          .map(([name, n]) => `${name} ${(n / Math.max(1, p.requests)).toFixed(2)}`)
+          .join(', ') || '—',
       ]),
       [false, true, true, true, false, false],
     ),
@@ -244,7 +311,8 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
           twoDecimals(m.storefrontBytes / m.articleBytes),
         ]),
         [true, true, false, true, true, true],
-      ) + `\n\nKey names: ${results.memory[0].storefrontKeyLength} characters for the hash (with its hash tag), ${results.memory[0].articleKeyLength} for the string.`,
+      ) +
+        `\n\nKey names: ${results.memory[0].storefrontKeyLength} characters for the hash (with its hash tag), ${results.memory[0].articleKeyLength} for the string.`,
     );
   }
   out.push('### redis-benchmark: the Redis server’s own ceiling');
@@ -252,7 +320,14 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
     out.push(
       markdownTable(
         ['Command', 'req/s', 'p50 ms', 'p99 ms', 'redis CPU, % of one core', 'as run'],
-        results.redisBenchmark.results.map((r) => [r.title, thousands(r.requestsPerSecond), ms(r.p50Ms), ms(r.p99Ms), String(Math.round(r.redisCpuPercent)), `\`${r.command}\``]),
+        results.redisBenchmark.results.map((r) => [
+          r.title,
+          thousands(r.requestsPerSecond),
+          ms(r.p50Ms),
+          ms(r.p99Ms),
+          String(Math.round(r.redisCpuPercent)),
+          `\`${r.command}\``,
+        ]),
         [false, true, true, true, true, false],
       ),
     );
@@ -280,12 +355,21 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
       ),
     );
     // The profiler itself costs CPU: the shares are applied to the figure measured without it.
-    const unprofiled = summary.scenarios.find((s) => s.id === profile.scenario)?.cpu[profile.service]?.microsecondsPerRequest;
+    const unprofiled = summary.scenarios.find((s) => s.id === profile.scenario)?.cpu[profile.service]
+      ?.microsecondsPerRequest;
     const perRequest = unprofiled ?? profile.run.cpu[profile.service]?.microsecondsPerRequest ?? 0;
     out.push(
       markdownTable(
-        [`What the ${profile.service}'s CPU goes to`, '% of busy time', `≈ µs per request (of ${Math.round(perRequest)} measured without the profiler)`],
-        profile.byConcern.map((c) => [c.name, c.percent.toFixed(1), String(Math.round((c.percent / 100) * perRequest))]),
+        [
+          `What the ${profile.service}'s CPU goes to`,
+          '% of busy time',
+          `≈ µs per request (of ${Math.round(perRequest)} measured without the profiler)`,
+        ],
+        profile.byConcern.map((c) => [
+          c.name,
+          c.percent.toFixed(1),
+          String(Math.round((c.percent / 100) * perRequest)),
+        ]),
         [false, true, true],
       ),
     );
@@ -298,11 +382,17 @@ export function markdownReport(results: Results, chartFile = 'chart.svg'): strin
     );
   }
   out.push('### Checks (exact; these decide the exit code)');
-  out.push(markdownTable(['Check', 'result', 'detail'], summary.checks.map((c) => [c.title, c.passed ? 'pass' : '**FAIL**', c.detail])));
+  out.push(
+    markdownTable(
+      ['Check', 'result', 'detail'],
+      summary.checks.map((c) => [c.title, c.passed ? 'pass' : '**FAIL**', c.detail]),
+    ),
+  );
   return out.join('\n\n') + '\n';
 }
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Horizontal bars of median requests per second, one tick per round to show the spread. */
 export function svgChart(results: Results): string {
@@ -320,7 +410,10 @@ export function svgChart(results: Results): string {
     const y = top + i * rowHeight;
     const color = s.group === 'baseline' ? '#9aa5b1' : '#2f6fb3';
     const ticks = s.requestsPerSecondPerRound
-      .map((value) => `<line x1="${(labelWidth + scale(value)).toFixed(1)}" x2="${(labelWidth + scale(value)).toFixed(1)}" y1="${y + 4}" y2="${y + rowHeight - 6}" stroke="#1b1f24" stroke-width="1"/>`)
+      .map(
+        (value) =>
+          `<line x1="${(labelWidth + scale(value)).toFixed(1)}" x2="${(labelWidth + scale(value)).toFixed(1)}" y1="${y + 4}" y2="${y + rowHeight - 6}" stroke="#1b1f24" stroke-width="1"/>`,
+      )
       .join('');
     return (
       `<text x="${labelWidth - 10}" y="${y + rowHeight / 2 + 4}" text-anchor="end">${escapeXml(s.title)}</text>` +

@@ -19,7 +19,20 @@ import { IDENTITY_HEADER } from '@storefront/service-kit';
 import type { BenchContext } from './context';
 import { runLoad, unexpectedAnswers, type LoadRequest } from './load';
 import { SCRIPT_COMMANDS } from './redis-stats';
-import { CATALOG_IDS, HOT_ITEM, PAYMENT, bearer, cartOf, directAdd, gatewayAdd, jsonHeaders, newSessions, seedCarts, seedCheckoutShoppers, shopperIds } from './scenarios';
+import {
+  CATALOG_IDS,
+  HOT_ITEM,
+  PAYMENT,
+  bearer,
+  cartOf,
+  directAdd,
+  gatewayAdd,
+  jsonHeaders,
+  newSessions,
+  seedCarts,
+  seedCheckoutShoppers,
+  shopperIds,
+} from './scenarios';
 
 export interface RoundTripTarget {
   /** 'exactly' or 'at most'. */
@@ -102,7 +115,9 @@ export const PROBES: Probe[] = [
           return {
             method: 'PUT',
             path,
-            headers: jsonHeaders({ [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[i % shoppers.length], { method: 'PUT', url: path }) }),
+            headers: jsonHeaders({
+              [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[i % shoppers.length], { method: 'PUT', url: path }),
+            }),
             body: JSON.stringify({ quantity: (i % 5) + 1 }),
           };
         },
@@ -124,7 +139,9 @@ export const PROBES: Probe[] = [
         nextRequest: () => ({
           method: 'DELETE',
           path,
-          headers: { [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[sent++ % shoppers.length], { method: 'DELETE', url: path }) },
+          headers: {
+            [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[sent++ % shoppers.length], { method: 'DELETE', url: path }),
+          },
         }),
       };
     },
@@ -143,7 +160,9 @@ export const PROBES: Probe[] = [
         nextRequest: () => ({
           method: 'GET',
           path: '/Cart',
-          headers: { [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[sent++ % shoppers.length], { method: 'GET', url: '/Cart' }) },
+          headers: {
+            [IDENTITY_HEADER]: ctx.handoff.sign(shoppers[sent++ % shoppers.length], { method: 'GET', url: '/Cart' }),
+          },
         }),
       };
     },
@@ -274,7 +293,11 @@ export async function measureRoundTrips(ctx: BenchContext, options: ProbeOptions
     const load = await runLoad({ url: prepared.url, connections: 10, requests, nextRequest: prepared.nextRequest });
     // Each connection talks to one node: its commands stay in order when the nodes' windows are joined.
     const events = (await Promise.all(watchers.map((watcher) => watcher.mark(false)))).flat();
-    return { load, events, unexpected: unexpectedAnswers(load, prepared.expectedStatuses) + (requests - load.requests) };
+    return {
+      load,
+      events,
+      unexpected: unexpectedAnswers(load, prepared.expectedStatuses) + (requests - load.requests),
+    };
   };
 
   const probes: ProbeResult[] = [];

@@ -38,18 +38,34 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 const MIN_REQUESTS_PER_CONNECTION = 6;
 const MAX_REQUESTS = 100_000;
 
-export async function runScenario(ctx: BenchContext, scenario: Scenario, round: number, commandsInsideScripts: ReadonlySet<string>): Promise<ScenarioRun> {
+export async function runScenario(
+  ctx: BenchContext,
+  scenario: Scenario,
+  round: number,
+  commandsInsideScripts: ReadonlySet<string>,
+): Promise<ScenarioRun> {
   const { settings, control } = ctx;
   const connections = settings.connections;
 
   await control.flushall();
   // The first round also warms the processes up (JIT), hence a longer warm-up, unless each warm-up
   // request needs a costly data set of its own.
-  const warmUpRequests = Math.max(connections, scenario.warmUpRequests ?? settings.warmUpRequests * (round <= 1 ? 3 : 1));
+  const warmUpRequests = Math.max(
+    connections,
+    scenario.warmUpRequests ?? settings.warmUpRequests * (round <= 1 ? 3 : 1),
+  );
   const warmUp = await scenario.prepare(ctx, scenario.warmUpOnMeasuredData ? 'measured' : 'warm-up', warmUpRequests);
-  const warmUpLoad = await runLoad({ url: warmUp.url, connections, requests: warmUpRequests, nextRequest: warmUp.nextRequest });
+  const warmUpLoad = await runLoad({
+    url: warmUp.url,
+    connections,
+    requests: warmUpRequests,
+    nextRequest: warmUp.nextRequest,
+  });
   const requests = Math.round(
-    Math.min(scenario.maxRequests ?? MAX_REQUESTS, Math.max(MIN_REQUESTS_PER_CONNECTION * connections, warmUpLoad.requestsPerSecond * settings.secondsPerRun)),
+    Math.min(
+      scenario.maxRequests ?? MAX_REQUESTS,
+      Math.max(MIN_REQUESTS_PER_CONNECTION * connections, warmUpLoad.requestsPerSecond * settings.secondsPerRun),
+    ),
   );
 
   let prepared = warmUp;

@@ -95,7 +95,12 @@ export function directAdd(ctx: BenchContext, shopper: string, item: string): Loa
  * Shopper i % n adds the next catalog item in turn, so every cart grows line by line as in a real
  * shopping session, and all shoppers see the same sequence in every scenario.
  */
-function manyShoppersAdding(ctx: BenchContext, url: string, shoppers: string[], toRequest: (shopper: string, item: string) => LoadRequest): PreparedLoad {
+function manyShoppersAdding(
+  ctx: BenchContext,
+  url: string,
+  shoppers: string[],
+  toRequest: (shopper: string, item: string) => LoadRequest,
+): PreparedLoad {
   let sent = 0;
   return {
     url,
@@ -121,7 +126,12 @@ export async function newSessions(gatewayUrl: string, count: number): Promise<st
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export function gatewayAdd(token: string, item: string): LoadRequest {
-  return { method: 'POST', path: '/Cart/Item', headers: jsonHeaders(bearer(token)), body: JSON.stringify({ id: item, quantity: 1 }) };
+  return {
+    method: 'POST',
+    path: '/Cart/Item',
+    headers: jsonHeaders(bearer(token)),
+    body: JSON.stringify({ id: item, quantity: 1 }),
+  };
 }
 
 /** Lines of a cart of `size`: catalog items first, then made-up ids of the same shape (the catalog holds 14). */
@@ -161,7 +171,11 @@ function cartRead(lines: number): Scenario {
         expectedStatuses: [200],
         nextRequest: () => {
           const shopper = shoppers[sent++ % shoppers.length];
-          return { method: 'GET', path: '/Cart', headers: { [IDENTITY_HEADER]: ctx.handoff.sign(shopper, { method: 'GET', url: '/Cart' }) } };
+          return {
+            method: 'GET',
+            path: '/Cart',
+            headers: { [IDENTITY_HEADER]: ctx.handoff.sign(shopper, { method: 'GET', url: '/Cart' }) },
+          };
         },
       };
     },
@@ -169,7 +183,13 @@ function cartRead(lines: number): Scenario {
 }
 
 /** One shopper, every connection adding one unit of the same item at once. */
-function hotShopper(id: string, title: string, group: Scenario['group'], target: (ctx: BenchContext) => string, storedQuantity: (ctx: BenchContext, shopper: string) => Promise<number>): Scenario {
+function hotShopper(
+  id: string,
+  title: string,
+  group: Scenario['group'],
+  target: (ctx: BenchContext) => string,
+  storedQuantity: (ctx: BenchContext, shopper: string) => Promise<number>,
+): Scenario {
   return {
     id,
     title,
@@ -206,7 +226,9 @@ export function scenarios(): Scenario[] {
       title: 'Bare Express 5 route: parse JSON, answer JSON (ceiling)',
       group: 'baseline',
       async prepare(ctx, phase) {
-        return manyShoppersAdding(ctx, ctx.services.bare.url, shoppersFor(ctx, phase), (shopper, item) => directAdd(ctx, shopper, item));
+        return manyShoppersAdding(ctx, ctx.services.bare.url, shoppersFor(ctx, phase), (shopper, item) =>
+          directAdd(ctx, shopper, item),
+        );
       },
     },
     {
@@ -215,7 +237,9 @@ export function scenarios(): Scenario[] {
       title: "Article's approach: add, GET + SET of the JSON cart, 1,000 shoppers",
       group: 'baseline',
       async prepare(ctx, phase) {
-        return manyShoppersAdding(ctx, ctx.services.article.url, shoppersFor(ctx, phase), (shopper, item) => directAdd(ctx, shopper, item));
+        return manyShoppersAdding(ctx, ctx.services.article.url, shoppersFor(ctx, phase), (shopper, item) =>
+          directAdd(ctx, shopper, item),
+        );
       },
     },
     {
@@ -224,7 +248,9 @@ export function scenarios(): Scenario[] {
       title: "Article's approach inside the storefront's service shell (same checks and logging)",
       group: 'baseline',
       async prepare(ctx, phase) {
-        return manyShoppersAdding(ctx, ctx.services.articleShell.url, shoppersFor(ctx, phase), (shopper, item) => directAdd(ctx, shopper, item));
+        return manyShoppersAdding(ctx, ctx.services.articleShell.url, shoppersFor(ctx, phase), (shopper, item) =>
+          directAdd(ctx, shopper, item),
+        );
       },
     },
     {
@@ -233,7 +259,9 @@ export function scenarios(): Scenario[] {
       title: 'Add to cart straight to inventory, 1,000 shoppers',
       group: 'storefront',
       async prepare(ctx, phase) {
-        return manyShoppersAdding(ctx, ctx.services.inventory.url, shoppersFor(ctx, phase), (shopper, item) => directAdd(ctx, shopper, item));
+        return manyShoppersAdding(ctx, ctx.services.inventory.url, shoppersFor(ctx, phase), (shopper, item) =>
+          directAdd(ctx, shopper, item),
+        );
       },
     },
     {
@@ -302,10 +330,12 @@ export async function seedCheckoutShoppers(ctx: BenchContext, count: number): Pr
   const tokens = await newSessions(gateway, count);
   await inPool(tokens, 32, async (token) => {
     for (const item of CATALOG_IDS.slice(0, 3)) {
-      const answer = await request(gateway, 'POST', '/Cart/Item', { headers: bearer(token), body: { id: item, quantity: 1 } });
+      const answer = await request(gateway, 'POST', '/Cart/Item', {
+        headers: bearer(token),
+        body: { id: item, quantity: 1 },
+      });
       if (answer.status !== 201) throw new Error(`seeding a checkout cart: POST /Cart/Item answered ${answer.status}`);
     }
   });
   return tokens;
 }
-

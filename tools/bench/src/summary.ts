@@ -111,21 +111,42 @@ export function summarizeScenarios(scenarios: Scenario[], runs: ScenarioRun[], c
 export type RatioDefinition = Omit<Ratio, 'perRound' | 'median'>;
 
 const RATIOS: RatioDefinition[] = [
-  { id: 'inventory-vs-bare', title: 'Inventory add / bare Express route', numerator: 'inventory-add', denominator: 'express-bare' },
-  { id: 'inventory-vs-article', title: "Inventory add / article's approach add", numerator: 'inventory-add', denominator: 'article-add' },
-  { id: 'gateway-vs-inventory', title: 'Gateway add / inventory add', numerator: 'gateway-add', denominator: 'inventory-add' },
+  {
+    id: 'inventory-vs-bare',
+    title: 'Inventory add / bare Express route',
+    numerator: 'inventory-add',
+    denominator: 'express-bare',
+  },
+  {
+    id: 'inventory-vs-article',
+    title: "Inventory add / article's approach add",
+    numerator: 'inventory-add',
+    denominator: 'article-add',
+  },
+  {
+    id: 'gateway-vs-inventory',
+    title: 'Gateway add / inventory add',
+    numerator: 'gateway-add',
+    denominator: 'inventory-add',
+  },
   {
     id: 'inventory-vs-article-shell',
     title: "Inventory add / the article's approach in the same service shell",
     numerator: 'inventory-add',
     denominator: 'article-shell-add',
   },
-  { id: 'hot-inventory-vs-article', title: "Hot shopper: inventory / article's approach", numerator: 'inventory-hot', denominator: 'article-hot' },
+  {
+    id: 'hot-inventory-vs-article',
+    title: "Hot shopper: inventory / article's approach",
+    numerator: 'inventory-hot',
+    denominator: 'article-hot',
+  },
 ];
 
 export function ratiosOf(runs: ScenarioRun[], definitions = RATIOS): Ratio[] {
   const rounds = [...new Set(runs.map((run) => run.round))];
-  const rate = (scenario: string, round: number) => runs.find((run) => run.scenario === scenario && run.round === round)?.load.requestsPerSecond;
+  const rate = (scenario: string, round: number) =>
+    runs.find((run) => run.scenario === scenario && run.round === round)?.load.requestsPerSecond;
   return definitions.map((ratio) => {
     const perRound = rounds.flatMap((round) => {
       const top = rate(ratio.numerator, round);
@@ -172,7 +193,9 @@ export function evaluate(
   const articleExpected = article.reduce((sum, run) => sum + run.expected, 0);
   const probe = (id: string) => probes.find((p) => p.id === id);
   const probeText = (p: ProbeResult | undefined) =>
-    p ? `${fixed(p.perRequest, 3)} per request (${p.roundTrips} over ${p.requests}${p.unexpectedAnswers ? `, ${p.unexpectedAnswers} unexpected answers` : ''})` : 'not measured';
+    p
+      ? `${fixed(p.perRequest, 3)} per request (${p.roundTrips} over ${p.requests}${p.unexpectedAnswers ? `, ${p.unexpectedAnswers} unexpected answers` : ''})`
+      : 'not measured';
   const tenLines = memory.find((m) => m.lines === 10);
 
   const roundTripTarget = (id: string, title: string): Target => {
@@ -184,7 +207,8 @@ export function evaluate(
       wanted: p?.target ? `${p.target.kind} ${p.target.value}` : '',
       measured: probeText(p),
       met,
-      shortfall: met || !p ? undefined : `${fixed(p.perRequest - (p.target?.value ?? 0), 3)} round trips per request over`,
+      shortfall:
+        met || !p ? undefined : `${fixed(p.perRequest - (p.target?.value ?? 0), 3)} round trips per request over`,
     };
   };
 
@@ -208,9 +232,14 @@ export function evaluate(
       id: 'memory-10-lines',
       title: "Redis memory of a 10-line cart vs the article's JSON string",
       wanted: "≤ the article's",
-      measured: tenLines ? `${tenLines.storefrontBytes} B (${tenLines.storefrontEncoding}) vs ${tenLines.articleBytes} B` : 'not measured',
+      measured: tenLines
+        ? `${tenLines.storefrontBytes} B (${tenLines.storefrontEncoding}) vs ${tenLines.articleBytes} B`
+        : 'not measured',
       met: tenLines ? tenLines.storefrontBytes <= tenLines.articleBytes : false,
-      shortfall: tenLines && tenLines.storefrontBytes > tenLines.articleBytes ? `${tenLines.storefrontBytes - tenLines.articleBytes} B more` : undefined,
+      shortfall:
+        tenLines && tenLines.storefrontBytes > tenLines.articleBytes
+          ? `${tenLines.storefrontBytes - tenLines.articleBytes} B more`
+          : undefined,
     },
   ];
 
@@ -223,9 +252,15 @@ export function evaluate(
             id: 'lost-updates',
             title: 'No lost updates for one hot shopper (inventory)',
             // Every acknowledged add is in Redis, and nothing beyond what was sent.
-            passed: oursExpected > 0 && oursLost === 0 && ours.every((run) => run.appliedUnacknowledged <= run.unacknowledged),
+            passed:
+              oursExpected > 0 &&
+              oursLost === 0 &&
+              ours.every((run) => run.appliedUnacknowledged <= run.unacknowledged),
             detail: ours
-              .map((run) => `${run.expected} added, ${run.stored} stored${run.appliedUnacknowledged ? ` (${run.appliedUnacknowledged} of ${run.unacknowledged} failed requests applied anyway)` : ''}`)
+              .map(
+                (run) =>
+                  `${run.expected} added, ${run.stored} stored${run.appliedUnacknowledged ? ` (${run.appliedUnacknowledged} of ${run.unacknowledged} failed requests applied anyway)` : ''}`,
+              )
               .join('; '),
           },
         ]

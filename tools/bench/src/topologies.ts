@@ -141,8 +141,12 @@ export function summarizeTopologies(
   connections: number,
 ): TopologyFigure[] {
   const summaries = summarizeScenarios([oneNode(), ...variants.map((v) => v.scenario)], runs, connections);
-  const ratioOf = ({ scenario: { id }, title }: TopologyVariant) =>
-    ({ id: `${id}-vs-one-node`, title, numerator: id, denominator: 'inventory-add' });
+  const ratioOf = ({ scenario: { id }, title }: TopologyVariant) => ({
+    id: `${id}-vs-one-node`,
+    title,
+    numerator: id,
+    denominator: 'inventory-add',
+  });
   const ratios = ratiosOf(runs, variants.map(ratioOf));
   return summaries.map(({ id, requestsPerSecond, p50Ms, p99Ms, errors }, i) => ({
     id,
@@ -164,7 +168,11 @@ export function topologyChecks(figures: TopologyFigure[]): Check[] {
   return figures.slice(1).map((figure) => {
     const p = figure.probe;
     const commands = p ? commandsOf(p) : 0;
-    const byName = p ? Object.entries(p.commands).map((entry) => entry.join(' ')).join(', ') : '';
+    const byName = p
+      ? Object.entries(p.commands)
+          .map((entry) => entry.join(' '))
+          .join(', ')
+      : '';
     return {
       id: `round-trips-${figure.id}`,
       title: `Round trips: add to cart on ${figure.title} exactly 1, in ${figure.commandsPerAdd} command(s)`,

@@ -2,7 +2,13 @@
 // answers with what placing the order gave (../place-order.ts).
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { requireShopper, shopperOf, spendUnusedHandoff, type CartCache, type IdempotencyRequest } from '@storefront/cart-cache';
+import {
+  requireShopper,
+  shopperOf,
+  spendUnusedHandoff,
+  type CartCache,
+  type IdempotencyRequest,
+} from '@storefront/cart-cache';
 import { AppError, methodNotAllowed, parseBody, type IdentityHandoff, type Logger } from '@storefront/service-kit';
 import { fingerprintOf, idempotencyKeyOf } from '../idempotency';
 import type { PaymentProcessor } from '../payment';
@@ -26,21 +32,25 @@ export function checkoutRoutes(deps: {
   const orders = createOrderPlacement(deps);
   const router = Router();
 
-  router.route('/Cart/checkout').patch(requireShopper(deps.handoff), async (req, res) => {
-    const shopper = shopperOf(req);
-    const key = idempotencyKeyOf(req);
-    const idempotency: IdempotencyRequest | undefined = key === undefined ? undefined : { key, fingerprint: fingerprintOf(req.body) };
-    let body: z.infer<typeof checkoutBody>;
-    try {
-      body = parseBody(checkoutBody, req.body);
-    } catch (err) {
-      // Without a key a bad body is an error like any other; with one, it is that key's final answer.
-      if (!idempotency || !(err instanceof AppError)) throw err;
-      send(res, await orders.refuse(shopper, idempotency, err));
-      return;
-    }
-    send(res, await orders.place({ shopper, idempotency, paymentToken: body.payment.token, reqId: req.id }));
-  }).all(methodNotAllowed('PATCH'));
+  router
+    .route('/Cart/checkout')
+    .patch(requireShopper(deps.handoff), async (req, res) => {
+      const shopper = shopperOf(req);
+      const key = idempotencyKeyOf(req);
+      const idempotency: IdempotencyRequest | undefined =
+        key === undefined ? undefined : { key, fingerprint: fingerprintOf(req.body) };
+      let body: z.infer<typeof checkoutBody>;
+      try {
+        body = parseBody(checkoutBody, req.body);
+      } catch (err) {
+        // Without a key a bad body is an error like any other; with one, it is that key's final answer.
+        if (!idempotency || !(err instanceof AppError)) throw err;
+        send(res, await orders.refuse(shopper, idempotency, err));
+        return;
+      }
+      send(res, await orders.place({ shopper, idempotency, paymentToken: body.payment.token, reqId: req.id }));
+    })
+    .all(methodNotAllowed('PATCH'));
   router.use(spendUnusedHandoff(deps.carts));
 
   return router;

@@ -120,7 +120,7 @@ describe('PUT /Cart/Item/:id', () => {
     }
   });
 
-  it('is 405 METHOD_NOT_ALLOWED for an empty id, which leaves POST /Cart/Item\'s path', () => {
+  it("is 405 METHOD_NOT_ALLOWED for an empty id, which leaves POST /Cart/Item's path", () => {
     expect(answer(setOutcome('', '{"quantity":1}'))).toEqual(METHOD_NOT_ALLOWED);
   });
 
@@ -135,7 +135,12 @@ describe('PUT /Cart/Item/:id', () => {
     expect(answer(most)).toEqual({ status: 200 });
     expect(applied(most, [['badger-mug', 2]])).toEqual([['badger-mug', 99]]);
     const none = setOutcome('badger-mug', '{"quantity":0}');
-    expect(applied(none, [['badger-mug', 2], ['badger-tee', 3]])).toEqual([['badger-tee', 3]]);
+    expect(
+      applied(none, [
+        ['badger-mug', 2],
+        ['badger-tee', 3],
+      ]),
+    ).toEqual([['badger-tee', 3]]);
   });
 });
 
@@ -143,7 +148,12 @@ describe('DELETE /Cart/Item/:id', () => {
   it('is 200 for any well-formed id, in the catalog or not, and removes the line', () => {
     const outcome = deleteOutcome('badger-unicorn');
     expect(answer(outcome)).toEqual({ status: 200 });
-    expect(applied(deleteOutcome('badger-mug'), [['badger-mug', 2], ['badger-tee', 3]])).toEqual([['badger-tee', 3]]);
+    expect(
+      applied(deleteOutcome('badger-mug'), [
+        ['badger-mug', 2],
+        ['badger-tee', 3],
+      ]),
+    ).toEqual([['badger-tee', 3]]);
   });
 
   it('is 404 ITEM_NOT_FOUND for a malformed id, 405 for an empty one', () => {
@@ -258,7 +268,7 @@ describe('the checks every answer must pass', () => {
     expect(() => judge(post, reply(503, error('CART_UNAVAILABLE', 'Try again')))).toThrow(/a 503 answer/);
   });
 
-  it('take an error in the contract\'s shape, and any success', () => {
+  it("take an error in the contract's shape, and any success", () => {
     expect(() => judge(post, reply(404, error('ITEM_NOT_FOUND', 'No item "x"')))).not.toThrow();
     expect(() => judge(post, reply(201, 'not even JSON', 'text/plain'))).not.toThrow();
   });
@@ -277,7 +287,7 @@ describe('the checks every answer must pass', () => {
     for (const body of shapes) expect(() => judge(post, reply(400, body))).toThrow(/shape/);
   });
 
-  it('refuse a stack trace in an error, but not an echo of the client\'s own input', () => {
+  it("refuse a stack trace in an error, but not an echo of the client's own input", () => {
     const traced = error('INVALID_BODY', 'Unexpected token\n    at JSON.parse (<anonymous>)');
     expect(() => judge(post, reply(400, traced))).toThrow(/stack trace/);
     const echoed = reply(404, error('ITEM_NOT_FOUND', 'No item "x.ts:3"'));

@@ -100,9 +100,15 @@ export function judge(sent: Sent, reply: Reply, echoes: readonly string[] = [], 
   }
   const error = (body as { error?: unknown })?.error as Record<string, unknown> | undefined;
   insist(
-    body !== null && typeof body === 'object' && Object.keys(body).join() === 'error' &&
-      error !== null && typeof error === 'object' && Object.keys(error).sort().join() === 'code,message' &&
-      typeof error.code === 'string' && /^[A-Z_]+$/.test(error.code) && typeof error.message === 'string',
+    body !== null &&
+      typeof body === 'object' &&
+      Object.keys(body).join() === 'error' &&
+      error !== null &&
+      typeof error === 'object' &&
+      Object.keys(error).sort().join() === 'code,message' &&
+      typeof error.code === 'string' &&
+      /^[A-Z_]+$/.test(error.code) &&
+      typeof error.message === 'string',
     'an error not in the shape {"error": {"code", "message"}}',
     sent,
     reply,
@@ -196,8 +202,10 @@ export function checkoutOutcome(wire: string | undefined, key: string | undefine
   if (key !== undefined && !wellFormedKey(key)) return { status: 400, code: 'INVALID_BODY' };
   const body: unknown = wire === undefined ? undefined : JSON.parse(wire);
   if (
-    !isPlainObject(body) || !hasOnlyKeys(body, ['payment']) ||
-    !isPlainObject(body.payment) || !hasOnlyKeys(body.payment, ['token'])
+    !isPlainObject(body) ||
+    !hasOnlyKeys(body, ['payment']) ||
+    !isPlainObject(body.payment) ||
+    !hasOnlyKeys(body.payment, ['token'])
   ) {
     return { status: 400, code: 'INVALID_BODY' };
   }

@@ -9,7 +9,10 @@ import { catalogItemId, undecodableItemId } from './item-id';
 const itemId = z.string().regex(ITEM_ID_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 // Any JSON integer: one above the line limit is 422 CART_LIMIT (from the cart), not a malformed body.
 const quantity = (min: number) =>
-  z.number().refine(Number.isInteger, 'must be an integer').refine((value) => value >= min, `must be at least ${min}`);
+  z
+    .number()
+    .refine(Number.isInteger, 'must be an integer')
+    .refine((value) => value >= min, `must be at least ${min}`);
 
 const addItemBody = z.strictObject({ id: itemId, quantity: quantity(1).optional() });
 const setItemBody = z.strictObject({ quantity: quantity(0) });
@@ -19,17 +22,24 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
   const shopper = requireShopper(deps.handoff);
   const router = Router();
 
-  router.route('/Cart').get(shopper, loadCart(carts), (req, res) => {
-    res.json({ cart: req.cart });
-  }).all(methodNotAllowed('GET'));
+  router
+    .route('/Cart')
+    .get(shopper, loadCart(carts), (req, res) => {
+      res.json({ cart: req.cart });
+    })
+    .all(methodNotAllowed('GET'));
 
-  router.route('/Cart/Item').post(shopper, async (req, res) => {
-    const body = parseBody(addItemBody, req.body);
-    if (!findItem(body.id)) throw errors.itemNotFound(body.id);
-    res.status(201).json({ cart: await carts.add(shopperOf(req), body.id, body.quantity ?? 1) });
-  }).all(methodNotAllowed('POST'));
+  router
+    .route('/Cart/Item')
+    .post(shopper, async (req, res) => {
+      const body = parseBody(addItemBody, req.body);
+      if (!findItem(body.id)) throw errors.itemNotFound(body.id);
+      res.status(201).json({ cart: await carts.add(shopperOf(req), body.id, body.quantity ?? 1) });
+    })
+    .all(methodNotAllowed('POST'));
 
-  router.route('/Cart/Item/:id')
+  router
+    .route('/Cart/Item/:id')
     .put(shopper, async (req, res) => {
       const id = catalogItemId(req.params.id);
       const body = parseBody(setItemBody, req.body);

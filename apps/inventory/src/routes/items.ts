@@ -6,12 +6,18 @@ import { catalogItemId, undecodableItemId } from './item-id';
 
 export function itemRoutes(): Router {
   const router = Router();
-  router.route('/Items').get((_req, res) => {
-    res.json({ items: listItems() });
-  }).all(methodNotAllowed('GET'));
-  router.route('/Items/:id').get((req, res) => {
-    res.json({ item: findItem(catalogItemId(req.params.id)) });
-  }).all(methodNotAllowed('GET'));
+  router
+    .route('/Items')
+    .get((_req, res) => {
+      res.json({ items: listItems() });
+    })
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/Items/:id')
+    .get((req, res) => {
+      res.json({ item: findItem(catalogItemId(req.params.id)) });
+    })
+    .all(methodNotAllowed('GET'));
   router.use(undecodableItemId);
   return router;
 }

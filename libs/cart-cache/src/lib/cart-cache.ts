@@ -91,7 +91,6 @@ export interface CartCacheOptions {
   writeConcern?: WriteConcern;
 }
 
-
 export const CART_DEFAULTS = {
   prefix: 'storefront:',
   ttlSeconds: 7 * 24 * 60 * 60, // 7 days (docs/CONTRACT.md "Cart rules").
@@ -107,7 +106,6 @@ export interface IdempotencyRequest {
   key: string;
   fingerprint: string;
 }
-
 
 export type ClaimResult =
   | { kind: 'claimed'; claimId: string; lines: CartLine[] }
@@ -156,12 +154,16 @@ export function createCartCache(options: CartCacheOptions) {
   if (typeof prefix !== 'string') throw new TypeError('@storefront/cart-cache: prefix option must be a string');
   const ttlSeconds = checkPositiveInteger('ttlSeconds', options.ttlSeconds ?? CART_DEFAULTS.ttlSeconds);
   const limits: CartLimits = {
-    maxQuantity: checkPositiveInteger('limits.maxQuantity', options.limits?.maxQuantity ?? CART_DEFAULTS.limits.maxQuantity),
+    maxQuantity: checkPositiveInteger(
+      'limits.maxQuantity',
+      options.limits?.maxQuantity ?? CART_DEFAULTS.limits.maxQuantity,
+    ),
     maxLines: checkPositiveInteger('limits.maxLines', options.limits?.maxLines ?? CART_DEFAULTS.limits.maxLines),
   };
   const leaseMs = checkPositiveInteger('checkoutLeaseMs', options.checkoutLeaseMs ?? CART_DEFAULTS.checkoutLeaseMs);
   const recordTtlMs =
-    1000 * checkPositiveInteger('idempotencyTtlSeconds', options.idempotencyTtlSeconds ?? CART_DEFAULTS.idempotencyTtlSeconds);
+    1000 *
+    checkPositiveInteger('idempotencyTtlSeconds', options.idempotencyTtlSeconds ?? CART_DEFAULTS.idempotencyTtlSeconds);
   const inProgressMs = checkPositiveInteger(
     'idempotencyInProgressMs',
     options.idempotencyInProgressMs ?? CART_DEFAULTS.idempotencyInProgressMs,
@@ -318,21 +320,16 @@ export function createCartCache(options: CartCacheOptions) {
      */
     async claim(shopper: Shopper, idempotency?: IdempotencyRequest): Promise<ClaimResult> {
       const claimId = randomUUID();
-      const reply = await call(
-        CLAIM_CART,
-        shopper,
-        (keys) => checkoutKeys(keys, idempotency?.key ?? ''),
-        {
-          ttl_ms: ttlMs,
-          max_quantity: limits.maxQuantity,
-          lease_ms: leaseMs,
-          claim_id: claimId,
-          fingerprint: idempotency?.fingerprint ?? '',
-          in_progress_ms: inProgressMs,
-          record_ttl_ms: recordTtlMs,
-          max_records: maxRecords,
-        },
-      );
+      const reply = await call(CLAIM_CART, shopper, (keys) => checkoutKeys(keys, idempotency?.key ?? ''), {
+        ttl_ms: ttlMs,
+        max_quantity: limits.maxQuantity,
+        lease_ms: leaseMs,
+        claim_id: claimId,
+        fingerprint: idempotency?.fingerprint ?? '',
+        in_progress_ms: inProgressMs,
+        record_ttl_ms: recordTtlMs,
+        max_records: maxRecords,
+      });
       switch (reply[0]) {
         case 'CLAIMED':
           return { kind: 'claimed', claimId, lines: toLines(reply, 1) };
@@ -378,21 +375,16 @@ export function createCartCache(options: CartCacheOptions) {
     async settle(shopper: Shopper, settle: SettleOptions): Promise<boolean> {
       const idempotency = settle.idempotency;
       if (idempotency?.response) checkStorable(idempotency.response);
-      const reply = await call(
-        SETTLE_CHECKOUT,
-        shopper,
-        (keys) => checkoutKeys(keys, idempotency?.key ?? ''),
-        {
-          ttl_ms: ttlMs,
-          max_quantity: limits.maxQuantity,
-          claim_id: settle.claimId ?? '',
-          outcome: settle.outcome,
-          fingerprint: idempotency?.fingerprint ?? '',
-          status: idempotency?.response ? String(idempotency.response.status) : '',
-          body: idempotency?.response?.body ?? '',
-          record_ttl_ms: recordTtlMs,
-        },
-      );
+      const reply = await call(SETTLE_CHECKOUT, shopper, (keys) => checkoutKeys(keys, idempotency?.key ?? ''), {
+        ttl_ms: ttlMs,
+        max_quantity: limits.maxQuantity,
+        claim_id: settle.claimId ?? '',
+        outcome: settle.outcome,
+        fingerprint: idempotency?.fingerprint ?? '',
+        status: idempotency?.response ? String(idempotency.response.status) : '',
+        body: idempotency?.response?.body ?? '',
+        record_ttl_ms: recordTtlMs,
+      });
       return reply[0] === 1;
     },
 

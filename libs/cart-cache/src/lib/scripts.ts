@@ -202,7 +202,16 @@ return reply_with_cart('OK', ttl_ms)
 export const CLAIM_CART = {
   name: 'storefrontCartClaim',
   keys: CHECKOUT_KEYS,
-  args: ['ttl_ms', 'max_quantity', 'lease_ms', 'claim_id', 'fingerprint', 'in_progress_ms', 'record_ttl_ms', 'max_records'],
+  args: [
+    'ttl_ms',
+    'max_quantity',
+    'lease_ms',
+    'claim_id',
+    'fingerprint',
+    'in_progress_ms',
+    'record_ttl_ms',
+    'max_records',
+  ],
   body: `${PRELUDE}${IDEMPOTENCY_INDEX}
 local index = record_index
 record_ttl_ms, max_records = tonumber(record_ttl_ms), tonumber(max_records)
@@ -298,6 +307,15 @@ return {'OK'}
 `,
 } as const satisfies ScriptSpec<string, string>;
 
-export const CART_SCRIPTS = [READ_CART, ADD_ITEM, SET_ITEM, REMOVE_ITEM, CLAIM_CART, SETTLE_CHECKOUT, RECORD_ANSWER, SPEND_HANDOFF];
+export const CART_SCRIPTS = [
+  READ_CART,
+  ADD_ITEM,
+  SET_ITEM,
+  REMOVE_ITEM,
+  CLAIM_CART,
+  SETTLE_CHECKOUT,
+  RECORD_ANSWER,
+  SPEND_HANDOFF,
+];
 
 export type CartScriptName = (typeof CART_SCRIPTS)[number]['name'];

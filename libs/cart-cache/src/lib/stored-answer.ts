@@ -14,6 +14,8 @@ export const MAX_STORED_ANSWER_BYTES = 2048;
 export function checkStorable(response: StoredResponse): void {
   const bytes = Buffer.byteLength(response.body);
   if (bytes > MAX_STORED_ANSWER_BYTES) {
-    throw new TypeError(`@storefront/cart-cache: an answer to store is ${bytes} bytes, over ${MAX_STORED_ANSWER_BYTES}`);
+    throw new TypeError(
+      `@storefront/cart-cache: an answer to store is ${bytes} bytes, over ${MAX_STORED_ANSWER_BYTES}`,
+    );
   }
 }

@@ -76,7 +76,10 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
  */
 export const CLUSTER_COMMAND_TIMEOUT_MS = 300;
 
-function createClusterClient(topology: Extract<RedisTopology, { kind: 'cluster' }>, options: RedisClientOptions): Cluster {
+function createClusterClient(
+  topology: Extract<RedisTopology, { kind: 'cluster' }>,
+  options: RedisClientOptions,
+): Cluster {
   const perNode = fastFail({ ...options, commandTimeoutMs: options.commandTimeoutMs ?? CLUSTER_COMMAND_TIMEOUT_MS });
   delete perNode.enableAutoPipelining;
   const clusterOptions: ClusterOptions = {
@@ -120,7 +123,10 @@ function createClusterClient(topology: Extract<RedisTopology, { kind: 'cluster' 
   return cluster;
 }
 
-function createSentinelClient(topology: Extract<RedisTopology, { kind: 'sentinel' }>, options: RedisClientOptions): Redis {
+function createSentinelClient(
+  topology: Extract<RedisTopology, { kind: 'sentinel' }>,
+  options: RedisClientOptions,
+): Redis {
   const redis = new Redis({
     ...fastFail(options),
     sentinels: topology.sentinels,

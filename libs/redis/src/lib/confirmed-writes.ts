@@ -83,7 +83,9 @@ export function createConfirmedWrites(client: Redis | Cluster, concern: WriteCon
     if (scriptError) throw scriptError;
     if (waitError) throw waitError;
     if (Number(acknowledged) < concern.replicas) {
-      throw new RedisUnavailableError(new Error(`${String(acknowledged)} of ${concern.replicas} replicas acknowledged in time`));
+      throw new RedisUnavailableError(
+        new Error(`${String(acknowledged)} of ${concern.replicas} replicas acknowledged in time`),
+      );
     }
     return reply;
   }
@@ -103,15 +105,20 @@ export function createConfirmedWrites(client: Redis | Cluster, concern: WriteCon
         // The caller's answer comes within the command timeout whatever happens; the lane is freed
         // only when Redis has replied (or the connection is gone), so the backlog stays bounded.
         const timer = setTimeout(
-          () => answer(() => reject(new RedisUnavailableError(new Error('replicas did not confirm within the command timeout')))),
+          () =>
+            answer(() =>
+              reject(new RedisUnavailableError(new Error('replicas did not confirm within the command timeout'))),
+            ),
           budgetMs,
         );
         const start = () => {
           lane.inFlight += 1;
-          pipelined(queue).then(
-            (reply) => answer(() => resolve(reply)),
-            (err) => answer(() => reject(err)),
-          ).finally(() => release(lane));
+          pipelined(queue)
+            .then(
+              (reply) => answer(() => resolve(reply)),
+              (err) => answer(() => reject(err)),
+            )
+            .finally(() => release(lane));
         };
         if (lane.inFlight < maxInFlight) start();
         else lane.waiting.push({ expired: () => answered, start });

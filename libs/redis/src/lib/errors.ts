@@ -15,7 +15,8 @@ export class RedisUnavailableError extends AppError {
 // Replies that mean "Redis cannot serve right now", as opposed to a bug in our commands. MOVED and
 // ASK reach us only when the client could not follow them in time (a pipeline that meets a slot
 // moving during a failover is not retried by ioredis): the slot map is changing, not our commands.
-const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOAUTH|WRONGPASS|NOPERM)\b/;
+const UNAVAILABLE_REPLIES =
+  /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOAUTH|WRONGPASS|NOPERM)\b/;
 
 /**
  * Turns what ioredis rejects with into the contract's errors: no connection, a timeout or a server

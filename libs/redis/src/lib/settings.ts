@@ -68,7 +68,8 @@ function parseUrl(variable: string, value: string): URL {
   } catch {
     fail(variable, `"${value}" is not a URL`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(variable, 'must be a URL starting with redis:// or rediss://');
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    fail(variable, 'must be a URL starting with redis:// or rediss://');
   return url;
 }
 
@@ -116,13 +117,17 @@ export function redisTopologyOf(settings: RedisSettings): RedisTopology {
     (variable) => settings[variable] !== undefined,
   );
   if (chosen.length > 1) {
-    throw new ConfigError(`Invalid configuration: set only one of ${chosen.join(', ')} (each chooses where the data lives)`);
+    throw new ConfigError(
+      `Invalid configuration: set only one of ${chosen.join(', ')} (each chooses where the data lives)`,
+    );
   }
   if (settings.REDIS_CLUSTER_NODES !== undefined) return clusterOf(settings.REDIS_CLUSTER_NODES);
   if (settings.REDIS_SENTINELS !== undefined) {
     return {
       kind: 'sentinel',
-      sentinels: listOf('REDIS_SENTINELS', settings.REDIS_SENTINELS).map((entry) => parseHostPort('REDIS_SENTINELS', entry)),
+      sentinels: listOf('REDIS_SENTINELS', settings.REDIS_SENTINELS).map((entry) =>
+        parseHostPort('REDIS_SENTINELS', entry),
+      ),
       name: settings.REDIS_SENTINEL_NAME,
       username: settings.REDIS_USERNAME,
       password: settings.REDIS_PASSWORD,

@@ -30,7 +30,10 @@ export const envVar = {
   port: (defaultValue: number) =>
     z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(defaultValue)),
   url: (defaultValue: string | undefined, protocols: readonly string[]) =>
-    z.preprocess(unsetIfEmpty, urlWith(defaultValue === undefined ? z.string() : z.string().default(defaultValue), protocols)),
+    z.preprocess(
+      unsetIfEmpty,
+      urlWith(defaultValue === undefined ? z.string() : z.string().default(defaultValue), protocols),
+    ),
   optionalUrl: (protocols: readonly string[]) => z.preprocess(unsetIfEmpty, urlWith(z.string(), protocols).optional()),
   string: (defaultValue: string) => z.preprocess(unsetIfEmpty, z.string().default(defaultValue)),
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),
@@ -70,10 +73,15 @@ export interface GatewaySecret {
 export function resolveGatewaySecret(nodeEnv: string, secret: string | undefined): GatewaySecret {
   if (secret !== undefined) {
     if (secret.length < MIN_GATEWAY_SECRET_LENGTH) {
-      throw new ConfigError(`Invalid configuration: GATEWAY_SECRET must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters`);
+      throw new ConfigError(
+        `Invalid configuration: GATEWAY_SECRET must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters`,
+      );
     }
     return PUBLISHED_SECRETS.includes(secret)
-      ? { secret, warning: 'GATEWAY_SECRET is a value published in this repository: set your own before going to production.' }
+      ? {
+          secret,
+          warning: 'GATEWAY_SECRET is a value published in this repository: set your own before going to production.',
+        }
       : { secret };
   }
   if (nodeEnv === 'production') {

@@ -16,11 +16,13 @@ export class AppError extends Error {
 /** The errors of the contract (docs/CONTRACT.md "Errors"), built in one place so codes and statuses never drift. */
 export const errors = {
   invalidBody: (message: string) => new AppError('INVALID_BODY', message, 400),
-  unauthenticated: (message = 'Sign in first: send the token from POST /session as a Bearer token or the sid cookie.') =>
-    new AppError('UNAUTHENTICATED', message, 401),
+  unauthenticated: (
+    message = 'Sign in first: send the token from POST /session as a Bearer token or the sid cookie.',
+  ) => new AppError('UNAUTHENTICATED', message, 401),
   notFound: (method: string, path: string) =>
     new AppError('NOT_FOUND', `There is no route ${clientText(method)} ${clientText(path)}.`, 404),
-  itemNotFound: (id: string) => new AppError('ITEM_NOT_FOUND', `There is no item "${clientText(id)}" in the catalog.`, 404),
+  itemNotFound: (id: string) =>
+    new AppError('ITEM_NOT_FOUND', `There is no item "${clientText(id)}" in the catalog.`, 404),
   methodNotAllowed: (method: string, allowed: readonly string[]) =>
     new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, 405, {
       Allow: allowed.join(', '),
@@ -39,8 +41,10 @@ export const errors = {
     new AppError('RATE_LIMITED', 'Too many requests; slow down and try again shortly.', 429, {
       'Retry-After': String(retryAfterSeconds),
     }),
-  serviceUnavailable: (message = 'A service behind the gateway is unavailable; try again shortly.', retryAfterSeconds = 1) =>
-    new AppError('SERVICE_UNAVAILABLE', message, 503, { 'Retry-After': String(retryAfterSeconds) }),
+  serviceUnavailable: (
+    message = 'A service behind the gateway is unavailable; try again shortly.',
+    retryAfterSeconds = 1,
+  ) => new AppError('SERVICE_UNAVAILABLE', message, 503, { 'Retry-After': String(retryAfterSeconds) }),
   cartUnavailable: (retryAfterSeconds = 1) =>
     new AppError('CART_UNAVAILABLE', 'The cart store is unavailable right now; try again shortly.', 503, {
       'Retry-After': String(retryAfterSeconds),

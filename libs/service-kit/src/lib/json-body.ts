@@ -15,7 +15,10 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_JSON_DEPTH = 32;
 
 export function hasBody(headers: { 'transfer-encoding'?: string; 'content-length'?: string }): boolean {
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  return (
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  );
 }
 
 /** Answers without reading the rest of the body, and closes the connection after the answer. */
@@ -40,7 +43,8 @@ export function nestedDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      if (c === 0x5c)
+        i++; // a backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -69,8 +73,14 @@ export function jsonBody(limitBytes = MAX_BODY_BYTES): RequestHandler {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     // A chunked body without a Content-Type must turn out empty (no bytes: no body); its first byte is
     // refused below. With a length announced, the refusal comes at once.
-    const untyped = req.headers['content-type'] === undefined && req.headers['content-length'] === undefined && encoding === 'identity';
-    if (!untyped && (!req.is(['application/json', '+json']) || !charsetIsUtf8(req.headers['content-type']) || encoding !== 'identity')) {
+    const untyped =
+      req.headers['content-type'] === undefined &&
+      req.headers['content-length'] === undefined &&
+      encoding === 'identity';
+    if (
+      !untyped &&
+      (!req.is(['application/json', '+json']) || !charsetIsUtf8(req.headers['content-type']) || encoding !== 'identity')
+    ) {
       refuseUnread(req, res);
       next(errors.unsupportedMediaType());
       return;

@@ -32,7 +32,10 @@ export function requestLogger(logger: Logger): RequestHandler {
       } else {
         // The connection closed before the answer was out, mostly a client that went away: no
         // status was given (statusCode would claim a 200 nobody sent), and nothing is wrong here.
-        logger.info({ ...line, status: res.headersSent ? res.statusCode : undefined, aborted: true }, 'request aborted');
+        logger.info(
+          { ...line, status: res.headersSent ? res.statusCode : undefined, aborted: true },
+          'request aborted',
+        );
       }
     });
     next();

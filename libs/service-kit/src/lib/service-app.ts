@@ -85,18 +85,24 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(checkHead(HEAD_LIMITS[exposure]));
   if (parseJsonBodies) app.use(jsonBody());
 
-  app.route('/healthz').get((_req, res) => {
-    res.json({ status: 'ok' });
-  }).all(methodNotAllowed('GET'));
-  app.route('/readyz').get(async (_req, res, next) => {
-    try {
-      await checkReady();
-    } catch {
-      next(errors.cartUnavailable());
-      return;
-    }
-    res.json({ status: 'ready' });
-  }).all(methodNotAllowed('GET'));
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      res.json({ status: 'ok' });
+    })
+    .all(methodNotAllowed('GET'));
+  app
+    .route('/readyz')
+    .get(async (_req, res, next) => {
+      try {
+        await checkReady();
+      } catch {
+        next(errors.cartUnavailable());
+        return;
+      }
+      res.json({ status: 'ready' });
+    })
+    .all(methodNotAllowed('GET'));
 
   routes(app);
 

@@ -12,13 +12,17 @@ export default async function globalSetup(): Promise<void> {
     const cluster = await startRedisCluster();
     keepTestRedis(cluster);
     process.env.STOREFRONT_TEST_REDIS_CLUSTER_NODES = cluster.seeds;
-    process.stdout.write(`\n[test redis] using a cluster of ${cluster.nodes.length} redis-server processes at ${cluster.seeds}\n`);
+    process.stdout.write(
+      `\n[test redis] using a cluster of ${cluster.nodes.length} redis-server processes at ${cluster.seeds}\n`,
+    );
   } else if (topology === 'sentinel') {
     const set = await startRedisSentinelSet();
     keepTestRedis(set);
     process.env.STOREFRONT_TEST_REDIS_SENTINELS = set.addresses;
     process.env.STOREFRONT_TEST_REDIS_SENTINEL_NAME = set.name;
-    process.stdout.write(`\n[test redis] using sentinels at ${set.addresses} for ${set.nodes.length} redis-server processes\n`);
+    process.stdout.write(
+      `\n[test redis] using sentinels at ${set.addresses} for ${set.nodes.length} redis-server processes\n`,
+    );
   } else if (topology === 'single') {
     const redis = await startTestRedis();
     keepTestRedis(redis);

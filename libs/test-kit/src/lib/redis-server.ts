@@ -57,7 +57,19 @@ export async function startRedisProcess(binary: string, extraArgs: string[] = []
   async function start(): Promise<void> {
     const proc = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--protected-mode', 'no', ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--dir',
+        dir,
+        '--protected-mode',
+        'no',
+        ...extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -74,7 +86,9 @@ export async function startRedisProcess(binary: string, extraArgs: string[] = []
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.resume();
-      proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)),
+      );
       proc.once('error', reject);
     });
   }

@@ -17,7 +17,8 @@ const QUICK_REPLICATION = ['--repl-diskless-sync-delay', '0', '--appendonly', 'n
 
 function requireBinary(name: string): string {
   const binary = findOnPath(name);
-  if (!binary) throw new Error(`${name} is not on PATH (Debian: apt-get install redis-server redis-tools redis-sentinel)`);
+  if (!binary)
+    throw new Error(`${name} is not on PATH (Debian: apt-get install redis-server redis-tools redis-sentinel)`);
   return binary;
 }
 
@@ -37,7 +38,14 @@ async function poll<T>(what: string, check: () => Promise<T | undefined>, timeou
 }
 
 async function ask<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined); // the caller sees the failure as a rejection
   try {
     await redis.connect();
@@ -66,15 +74,27 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(options: { primaries?: number; replicasPerPrimary?: number; nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
+export async function startRedisCluster(
+  options: { primaries?: number; replicasPerPrimary?: number; nodeTimeoutMs?: number } = {},
+): Promise<TestCluster> {
   const server = requireBinary('redis-server');
   const cli = requireBinary('redis-cli');
   const primaries = options.primaries ?? 3;
   const replicas = options.replicasPerPrimary ?? 1;
-  const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000), ...QUICK_REPLICATION];
-  const nodes = await Promise.all(Array.from({ length: primaries * (1 + replicas) }, () => startRedisProcess(server, args)));
+  const args = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-node-timeout',
+    String(options.nodeTimeoutMs ?? 2_000),
+    ...QUICK_REPLICATION,
+  ];
+  const nodes = await Promise.all(
+    Array.from({ length: primaries * (1 + replicas) }, () => startRedisProcess(server, args)),
+  );
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-  await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
+  await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
+    timeout: 30_000,
+  });
 
   const waitHealthy = async (timeoutMs = 20_000) => {
     await poll(
@@ -114,8 +134,18 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
       const [fromId, toId] = await Promise.all([idOf(from), idOf(to)]);
       await run(
         cli,
-        ['--cluster', 'reshard', `127.0.0.1:${from.port}`, '--cluster-from', fromId, '--cluster-to', toId,
-          '--cluster-slots', String(count), '--cluster-yes'],
+        [
+          '--cluster',
+          'reshard',
+          `127.0.0.1:${from.port}`,
+          '--cluster-from',
+          fromId,
+          '--cluster-to',
+          toId,
+          '--cluster-slots',
+          String(count),
+          '--cluster-yes',
+        ],
         { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
       );
     },
@@ -188,7 +218,9 @@ export interface TestSentinelSet {
   stop(): Promise<void>;
 }
 
-export async function startRedisSentinelSet(options: { replicas?: number; downAfterMs?: number; name?: string } = {}): Promise<TestSentinelSet> {
+export async function startRedisSentinelSet(
+  options: { replicas?: number; downAfterMs?: number; name?: string } = {},
+): Promise<TestSentinelSet> {
   const server = requireBinary('redis-server');
   const name = options.name ?? 'mymaster';
   const primary = await startRedisProcess(server, QUICK_REPLICATION);
@@ -206,7 +238,9 @@ export async function startRedisSentinelSet(options: { replicas?: number; downAf
     },
     15_000,
   );
-  const sentinels = await Promise.all([0, 1, 2].map(() => startSentinel(primary.port, name, options.downAfterMs ?? 1_000)));
+  const sentinels = await Promise.all(
+    [0, 1, 2].map(() => startSentinel(primary.port, name, options.downAfterMs ?? 1_000)),
+  );
   // Each sentinel must know the replicas and the other sentinels before it can lead a failover.
   await poll(
     'the sentinels did not find each other',
@@ -229,7 +263,10 @@ export async function startRedisSentinelSet(options: { replicas?: number; downAf
     addresses: sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(','),
     async primary() {
       const live = sentinels[0];
-      const [, port] = (await ask(live.port, (redis) => redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [string, string];
+      const [, port] = (await ask(live.port, (redis) => redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [
+        string,
+        string,
+      ];
       const node = nodes.find((candidate) => candidate.port === Number(port));
       if (!node) throw new Error(`the sentinels name an unknown primary on port ${port}`);
       return node;

@@ -23,8 +23,25 @@ export interface ReplicationStall {
 const COMMENT = 'storefront-replication-stall';
 
 function ruleFor(primaryPort: number, replicaPort: number): string[] {
-  return ['OUTPUT', '-o', 'lo', '-p', 'tcp', '-m', 'tcp', '--sport', String(primaryPort), '--dport', String(replicaPort),
-    '-m', 'comment', '--comment', COMMENT, '-j', 'DROP'];
+  return [
+    'OUTPUT',
+    '-o',
+    'lo',
+    '-p',
+    'tcp',
+    '-m',
+    'tcp',
+    '--sport',
+    String(primaryPort),
+    '--dport',
+    String(replicaPort),
+    '-m',
+    'comment',
+    '--comment',
+    COMMENT,
+    '-j',
+    'DROP',
+  ];
 }
 
 /** Removes the rules of stalls that were never released (their test process was killed). */

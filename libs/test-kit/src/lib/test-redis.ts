@@ -34,10 +34,16 @@ async function startContainer(): Promise<TestRedis | undefined> {
   try {
     const { RedisContainer } = await import('@testcontainers/redis');
     const container = await new RedisContainer(process.env.REDIS_IMAGE || DEFAULT_REDIS_IMAGE).start();
-    return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+    return {
+      url: container.getConnectionUrl(),
+      source: 'testcontainers',
+      stop: async () => void (await container.stop()),
+    };
   } catch (err) {
     // A socket without a working engine (or an image that cannot be had): fall through to the next way.
-    process.stderr.write(`testcontainers could not start Redis (${(err as Error).message.split('\n')[0]}); trying the next way\n`);
+    process.stderr.write(
+      `testcontainers could not start Redis (${(err as Error).message.split('\n')[0]}); trying the next way\n`,
+    );
     return undefined;
   }
 }

@@ -11,7 +11,14 @@ import { z } from 'zod';
 import { requireShopper } from '@storefront/cart-cache';
 import { createRedisClient, pingRedis } from '@storefront/redis';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
-import { createIdentityHandoff, createLogger, createServiceApp, errors, listen, parseBody } from '@storefront/service-kit';
+import {
+  createIdentityHandoff,
+  createLogger,
+  createServiceApp,
+  errors,
+  listen,
+  parseBody,
+} from '@storefront/service-kit';
 import { articleCartKey, type ArticleCartLine } from './article-keys';
 
 const secret = process.env.GATEWAY_SECRET ?? '';
@@ -20,7 +27,11 @@ const redis = createRedisClient(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379
 
 const addItemBody = z.strictObject({
   id: z.string().regex(ITEM_ID_PATTERN),
-  quantity: z.number().refine(Number.isInteger).refine((value) => value >= 1).optional(),
+  quantity: z
+    .number()
+    .refine(Number.isInteger)
+    .refine((value) => value >= 1)
+    .optional(),
 });
 
 const app = createServiceApp({
