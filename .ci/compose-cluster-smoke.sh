@@ -5,7 +5,6 @@
 # restart the primary that holds a cart and check the cart survived, tear down. Expects a running
 # Docker engine; NODE_IMAGE and REDIS_IMAGE may point at local stand-ins. After compose-smoke.sh the
 # build is all cache hits. Prints "compose-cluster: N passed, N failed" last.
-# Its helpers mirror compose-smoke.sh's rather than share a file, so each script stands alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,37 +13,8 @@ export COMPOSE_FILE=docker-compose.yml:docker-compose.cluster.yml
 BASE=http://127.0.0.1:${GATEWAY_PORT:-3000}
 NODES="redis-node-1 redis-node-2 redis-node-3 redis-node-4 redis-node-5 redis-node-6"
 all_started=$(date +%s)
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "  ok    $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL  $*"; }
-since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
-
-# Waits until `want` containers of the project report healthy; prints the seconds it took.
-wait_healthy() {
-  local want=$1 started=$2 n=0
-  for _ in $(seq 1 240); do
-    n=$(docker ps --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter health=healthy -q | wc -l)
-    if [ "$n" -ge "$want" ]; then
-      since "$started"
-      return 0
-    fi
-    sleep 0.5
-  done
-  echo "only $n of $want containers healthy" >&2
-  return 1
-}
-
-smoke() {
-  local label=$1
-  shift
-  if node dist/apps/e2e/smoke.js "$BASE" "$@"; then pass "smoke suite ($label)"; else fail "smoke suite ($label)"; fi
-}
-
-show_logs() {
-  echo "--- container logs"
-  docker-compose logs --no-color --tail=80 || true
-}
+# shellcheck source=compose-checks.sh
+source .ci/compose-checks.sh
 
 # The compose service of the primary holding a cart with line $1 at quantity $2 (the first node is
 # the base file's `redis`, also named redis-node-1).

@@ -8,36 +8,8 @@ cd "$(dirname "$0")/.."
 
 export COMPOSE_PROJECT_NAME=storefront-ci
 BASE=http://127.0.0.1:${GATEWAY_PORT:-3000}
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "  ok    $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL  $*"; }
-
-# Waits until `want` containers of the project report healthy; prints the seconds it took.
-wait_healthy() {
-  local want=$1 started=$2 n=0
-  for _ in $(seq 1 240); do
-    n=$(docker ps --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter health=healthy -q | wc -l)
-    if [ "$n" -ge "$want" ]; then
-      echo "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')"
-      return 0
-    fi
-    sleep 0.5
-  done
-  echo "only $n of $want containers healthy" >&2
-  return 1
-}
-
-smoke() {
-  local label=$1
-  shift
-  if node dist/apps/e2e/smoke.js "$BASE" "$@"; then pass "smoke suite ($label)"; else fail "smoke suite ($label)"; fi
-}
-
-show_logs() {
-  echo "--- container logs"
-  docker-compose logs --no-color --tail=80 || true
-}
+# shellcheck source=compose-checks.sh
+source .ci/compose-checks.sh
 
 cleanup() {
   docker-compose down -v --remove-orphans >/dev/null 2>&1 || true

@@ -6,7 +6,8 @@
 // session), so a spec can look at the answers given while Redis was down and count, per session, the
 // adds that were acknowledged.
 import autocannon from 'autocannon';
-import { call } from '../support/http';
+import { listItems } from '@storefront/catalog';
+import { call, inParallel, newSession } from '../support/http';
 
 export interface Sample {
   /** Date.now() when the answer had arrived. */
@@ -198,4 +199,24 @@ export async function compareCartsWithAnswers(
     totals.unaccounted += Math.max(0, units - (addsSent.get(token) ?? 0));
   }
   return totals;
+}
+
+/**
+ * `shoppers` new sessions, each adding catalog items to its own cart through the gateway, one
+ * connection each, at `rate` requests per second in all: the load of the topology fault tests.
+ */
+export async function startShoppersLoad(
+  gatewayUrl: string,
+  options: { shoppers: number; durationSec: number; rate: number },
+): Promise<{ tokens: string[]; load: RunningLoad }> {
+  const tokens = await inParallel(Array.from({ length: options.shoppers }), 10, () => newSession(gatewayUrl));
+  const load = startCartLoad({
+    gatewayUrl,
+    tokens,
+    itemIds: listItems().map((item) => item.id),
+    connections: options.shoppers,
+    durationSec: options.durationSec,
+    overallRate: options.rate,
+  });
+  return { tokens, load };
 }

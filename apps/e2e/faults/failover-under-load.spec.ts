@@ -13,7 +13,6 @@
 // how many; with WAIT they are refused instead (503), and no acknowledged add may be lost.
 import calculateSlot from 'cluster-key-slot';
 import { Redis, type Cluster } from 'ioredis';
-import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
   keysMatching,
@@ -24,8 +23,8 @@ import {
   type RedisProcess,
   type ReplicationStall,
 } from '@storefront/test-kit';
-import { compareCartsWithAnswers, describeSlow, startCartLoad } from './cart-load';
-import { countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
+import { compareCartsWithAnswers, describeSlow, startShoppersLoad } from './cart-load';
+import { countBy, formatCounts, quantile, report } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 
 const LOAD_SECONDS = 16;
@@ -101,15 +100,10 @@ async function failoverUnderLoad(
     const env = { ...topology.env, REDIS_WAIT_REPLICAS: String(waitReplicas), REDIS_WAIT_TIMEOUT_MS: '200' };
     store = await startStorefrontProcesses({ redisEnv: env, secret: TEST_SECRET, prefix });
     const front = store;
-    const tokens = await inParallel(Array.from({ length: SHOPPERS }), 10, () => newSession(front.gateway.url));
-    const itemIds = listItems().map((item) => item.id);
-    const load = startCartLoad({
-      gatewayUrl: front.gateway.url,
-      tokens,
-      itemIds,
-      connections: SHOPPERS,
+    const { tokens, load } = await startShoppersLoad(front.gateway.url, {
+      shoppers: SHOPPERS,
       durationSec: LOAD_SECONDS,
-      overallRate: RATE,
+      rate: RATE,
     });
     await new Promise((resolve) => setTimeout(resolve, FAULT_AT_MS - STALLED_FOR_MS));
     const primary = await topology.primaryWithCarts(prefix);

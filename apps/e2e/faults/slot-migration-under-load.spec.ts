@@ -6,10 +6,9 @@
 // acknowledged lost, nothing applied twice.
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
-import { listItems } from '@storefront/catalog';
 import { TEST_SECRET, keysMatching, startRedisCluster, uniquePrefix, type TestCluster } from '@storefront/test-kit';
-import { compareCartsWithAnswers, describeSlow, startCartLoad } from './cart-load';
-import { countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
+import { compareCartsWithAnswers, describeSlow, startShoppersLoad } from './cart-load';
+import { countBy, formatCounts, quantile, report } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 
 const LOAD_SECONDS = 20;
@@ -48,15 +47,10 @@ it('moves the slots of some carts to another primary under load: nothing lost, n
       prefix,
     });
     const front = store;
-    const tokens = await inParallel(Array.from({ length: SHOPPERS }), 10, () => newSession(front.gateway.url));
-    const itemIds = listItems().map((item) => item.id);
-    const load = startCartLoad({
-      gatewayUrl: front.gateway.url,
-      tokens,
-      itemIds,
-      connections: SHOPPERS,
+    const { tokens, load } = await startShoppersLoad(front.gateway.url, {
+      shoppers: SHOPPERS,
       durationSec: LOAD_SECONDS,
-      overallRate: RATE,
+      rate: RATE,
     });
     await new Promise((resolve) => setTimeout(resolve, RESHARD_AT_MS));
 
