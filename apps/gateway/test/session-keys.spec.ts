@@ -2,9 +2,8 @@
 // node, a Cluster and Sentinel): each of its commands, the session check with its rate-limit counter
 // included, keeps all its keys in one hash slot, so a Cluster runs it on one shard, atomically.
 import calculateSlot from 'cluster-key-slot';
-import { Redis, type Command } from 'ioredis';
 import type { RedisConnection } from '@storefront/redis';
-import { TEST_SECRET, connectTestStore, uniquePrefix } from '@storefront/test-kit';
+import { TEST_SECRET, commandsSentDuring, connectTestStore, uniquePrefix } from '@storefront/test-kit';
 import { createSessionStore } from '../src/sessions';
 
 let connection: RedisConnection;
@@ -21,22 +20,10 @@ it('keeps the keys of every session and rate-limit command in one hash slot', as
     ttlSeconds: 3600,
     rateLimitPerMinute: 100,
   });
-  const seen: Array<{ name: string; keys: string[] }> = [];
-  const original = Redis.prototype.sendCommand;
-  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (
-    this: Redis,
-    command: Command,
-    ...rest
-  ) {
-    seen.push({ name: command.name, keys: command.getKeys().map(String) });
-    return original.call(this, command, ...(rest as []));
-  });
-  try {
+  const seen = await commandsSentDuring(async () => {
     const token = await sessions.create('203.0.113.7');
     expect(await sessions.verify(token)).toEqual(expect.any(String));
-  } finally {
-    spy.mockRestore();
-  }
+  });
   const keyed = seen.filter((command) => command.keys.length > 0);
   // The address's counter, the new session, then the session check with the shopper's counter.
   expect(keyed.map((command) => command.keys.length)).toEqual([1, 1, 2]);

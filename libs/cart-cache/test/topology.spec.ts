@@ -4,11 +4,12 @@
 // change count only once enough replicas have it.
 import { randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, Redis, type Command } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createCartCache } from '@storefront/cart-cache';
 import { RedisUnavailableError, type RedisConnection } from '@storefront/redis';
 import {
   TEST_SECRET,
+  commandsSentDuring,
   connectTestStore,
   freshShopper,
   stallReplication,
@@ -23,30 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => connection.close());
 
-/** Every command sent to any Redis connection of this process while `work` runs. */
-async function commandsDuring(work: () => Promise<unknown>): Promise<Array<{ name: string; keys: string[] }>> {
-  const seen: Array<{ name: string; keys: string[] }> = [];
-  const original = Redis.prototype.sendCommand;
-  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (
-    this: Redis,
-    command: Command,
-    ...rest
-  ) {
-    seen.push({ name: command.name, keys: command.getKeys().map(String) });
-    return original.call(this, command, ...(rest as []));
-  });
-  try {
-    await work();
-  } finally {
-    spy.mockRestore();
-  }
-  return seen;
-}
-
 it('keeps the keys of every script call in one hash slot', async () => {
   const carts = createCartCache({ redis: connection.client, secret: TEST_SECRET, prefix: uniquePrefix('slots') });
   const handoff = () => ({ nonce: randomBytes(12).toString('base64url'), spent: false });
-  const commands = await commandsDuring(async () => {
+  const commands = await commandsSentDuring(async () => {
     const shopper = freshShopper();
     const asRequest = { userToken: shopper, handoff: handoff() };
     await carts.read(asRequest);
@@ -121,7 +102,7 @@ describe('a write concern (REDIS_WAIT_REPLICAS)', () => {
       const shopper = freshShopper();
       // Replicas acknowledging already (a fresh set's first acknowledgement can take longer than 200 ms).
       await replicasCaughtUp(await primaryPorts());
-      const commands = await commandsDuring(() => carts.add(shopper, 'badger-mug', 1));
+      const commands = await commandsSentDuring(() => carts.add(shopper, 'badger-mug', 1));
       expect(commands.map((command) => command.name)).toEqual(['evalsha', 'wait']);
       expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
     },

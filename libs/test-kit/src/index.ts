@@ -5,6 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '@storefront/redis';
 import { IDENTITY_HEADER, createIdentityHandoff, readConfig } from '@storefront/service-kit';
 
+export { commandsSentDuring, type SentCommand } from './lib/commands-sent';
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
 export { stallReplication } from './lib/replication-stall';

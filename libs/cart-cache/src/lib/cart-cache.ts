@@ -2,7 +2,7 @@
 // number of concurrent requests and service instances, with the limits checked inside that step and
 // the cart's expiry slid on every successful read or change.
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createConfirmedWrites, toRedisError, type WriteConcern } from '@storefront/redis';
 import { AppError, HANDOFF_NONCE_TTL_MS, errors } from '@storefront/service-kit';
 import {
@@ -29,20 +29,6 @@ import {
   type CartScriptName,
   type ScriptSpec,
 } from './scripts';
-
-// The scripts as commands of every ioredis client, cluster and pipeline (defineCommand adds them).
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    storefrontCartRead(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartAdd(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartSet(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartRemove(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartClaim(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartSettle(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartRecordAnswer(...args: (string | number)[]): Result<unknown, Context>;
-    storefrontCartSpendHandoff(...args: (string | number)[]): Result<unknown, Context>;
-  }
-}
 
 export interface CartLine {
   id: string;

@@ -10,6 +10,22 @@
 // same atomic step, at no extra round trip. Replies are flat arrays: a status word, then either cart
 // lines (id, quantity, id, quantity, ...) or details.
 
+import type { Result } from 'ioredis';
+
+// The scripts as commands of every ioredis client, cluster and pipeline (defineCommand adds them).
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    storefrontCartRead(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartAdd(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSet(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartRemove(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartClaim(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSettle(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartRecordAnswer(...args: (string | number)[]): Result<unknown, Context>;
+    storefrontCartSpendHandoff(...args: (string | number)[]): Result<unknown, Context>;
+  }
+}
+
 export interface ScriptSpec<K extends string, A extends string> {
   /** The ioredis command it is defined as. */
   name: string;
