@@ -90,8 +90,10 @@ function fail(err: unknown, action: Action): void {
   }
   const notice = noticeFor(err, action);
   showNotice('alert', notice.text);
+  if (err.code === 'ITEM_NOT_FOUND') catalog.clear(); // read the catalog again
+  // Once a refresh answers, say so, if what failed was the store itself.
+  waitingForStore ||= err.status === 503 || err.code === 'NETWORK';
   if (notice.refreshAfterSeconds !== undefined) {
-    waitingForStore = true;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => void load(), notice.refreshAfterSeconds * 1000);
   }

@@ -69,7 +69,11 @@ export function noticeFor(error: ApiError, action: Action): Notice {
         text: 'This browser did not keep the session cookie. Allow cookies for this site, then reload the page.',
       };
     case 'NETWORK':
-      return { text: 'The store could not be reached. Check your connection, then try again.' };
+      return {
+        text: 'The store could not be reached. Check your connection, then try again.',
+        // The page cannot work without its cart: keep asking. A change is left to the person.
+        refreshAfterSeconds: action === 'load' ? 5 : undefined,
+      };
     default:
       if (error.status >= 500) {
         const reference = error.requestId ? ` If it keeps happening, quote reference ${error.requestId}.` : '';

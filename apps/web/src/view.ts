@@ -29,6 +29,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 /** Ids become parts of element ids: keep them to the characters an id may hold. */
 const domId = (prefix: string, itemId: string) => `${prefix}-${itemId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
+/** A whole-number field: a number keyboard on a phone, arrow keys and spin buttons step by one. */
+function quantityField(id: string, min: number): HTMLInputElement {
+  return el('input', { id, type: 'number', inputmode: 'numeric', min, step: 1, className: 'quantity' });
+}
+
 export interface CatalogHandlers {
   add(item: Item, quantityField: HTMLInputElement): void;
 }
@@ -39,15 +44,8 @@ export function renderCatalog(items: readonly Item[], handlers: CatalogHandlers)
     ...items.map((item) => {
       const nameId = domId('item-name', item.id);
       const quantityId = domId('item-quantity', item.id);
-      const quantity = el('input', {
-        id: quantityId,
-        type: 'number',
-        inputmode: 'numeric',
-        min: 1,
-        step: 1,
-        value: 1,
-        className: 'quantity',
-      });
+      const quantity = quantityField(quantityId, 1);
+      quantity.value = '1';
       const form = el(
         'form',
         { className: 'item-form', 'aria-labelledby': nameId, novalidate: true },
@@ -87,14 +85,7 @@ const priceText = (cents: number | undefined, currency: string) =>
 
 function newCartLine(line: CartLine, name: string, handlers: CartHandlers): HTMLLIElement {
   const quantityId = domId('cart-quantity', line.id);
-  const quantity = el('input', {
-    id: quantityId,
-    type: 'number',
-    inputmode: 'numeric',
-    min: 0,
-    step: 1,
-    className: 'quantity',
-  });
+  const quantity = quantityField(quantityId, 0);
   // A request on change (Enter, leaving the field, a spin button), not on each typed digit; while the
   // person is typing, a cart refresh leaves the field alone.
   quantity.addEventListener('input', () => {
