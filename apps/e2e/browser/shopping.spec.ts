@@ -195,6 +195,33 @@ it('places one order for a double click on Check out', async () => {
   expect(await cartInStore(context)).toEqual({});
 });
 
+it('places one order when the answer to Check out is lost: the page retries with the same key', async () => {
+  const { context, page, shop } = await openStore();
+  await shop.add(item('badger-night-light').name);
+  await expectText(shop.cartCount, '1 item');
+  const sent: { key: string; replayed: string | undefined }[] = [];
+  // The first checkout reaches the store and is placed, but its answer never reaches the page.
+  await page.route('**/Cart/checkout', async (route) => {
+    const answer = await route.fetch();
+    sent.push({ key: route.request().headers()['idempotency-key'], replayed: answer.headers()['idempotent-replayed'] });
+    if (sent.length === 1) await route.abort('connectionreset');
+    else await route.fulfill({ response: answer });
+  });
+  const recordsBefore = new Set(await redis.keys(`${prefix}idem:*`));
+
+  await shop.checkOut('tok_visa');
+  await shop.confirmation.waitFor({ timeout: 15_000 });
+  const orderId = (await shop.orderId.innerText()).trim();
+  expect(sent).toEqual([
+    { key: sent[0].key, replayed: undefined },
+    { key: sent[0].key, replayed: 'true' },
+  ]);
+  const records = (await redis.keys(`${prefix}idem:*`)).filter((key) => !recordsBefore.has(key));
+  expect(records).toHaveLength(1);
+  expect(await redis.hget(records[0], 'body')).toContain(orderId);
+  expect(await cartInStore(context)).toEqual({});
+});
+
 it('can be used with the keyboard alone', async () => {
   const { context, page, shop } = await openStore();
   const guide = item('badger-field-guide');
