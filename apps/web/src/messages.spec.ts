@@ -7,11 +7,15 @@ const error = (code: string, status: number, message = 'server text', retryAfter
 describe('the message for each error of the contract', () => {
   it('asks to try again in a moment when the store is unavailable, with its Retry-After, and refreshes then', () => {
     expect(noticeFor(error('CART_UNAVAILABLE', 503, 'x', 3), 'add')).toEqual({
-      text: 'That did not go through: the store is briefly unavailable. Please try again in a moment (in about 3 seconds).',
+      text:
+        'That did not go through: the store is briefly unavailable. ' +
+        'Please try again in a moment (in about 3 seconds).',
       refreshAfterSeconds: 3,
     });
     expect(noticeFor(error('SERVICE_UNAVAILABLE', 503, 'x', 1), 'load')).toEqual({
-      text: 'Your cart could not be loaded: the store is briefly unavailable. Please try again in a moment (in about a second).',
+      text:
+        'Your cart could not be loaded: the store is briefly unavailable. ' +
+        'Please try again in a moment (in about a second).',
       refreshAfterSeconds: 1,
     });
     // Without a Retry-After (a proxy in between answered), a second.

@@ -26,31 +26,40 @@ export function noticeFor(error: ApiError, action: Action): Notice {
     case 'CART_UNAVAILABLE':
     case 'SERVICE_UNAVAILABLE': {
       const what = action === 'load' ? 'Your cart could not be loaded' : 'That did not go through';
+      const when = inAbout(error.retryAfterSeconds);
       return {
-        text: `${what}: the store is briefly unavailable. Please try again in a moment (${inAbout(error.retryAfterSeconds)}).`,
+        text: `${what}: the store is briefly unavailable. Please try again in a moment (${when}).`,
         refreshAfterSeconds: seconds(error.retryAfterSeconds),
       };
     }
     case 'RATE_LIMITED':
       return {
-        text: `That was a lot of requests at once. Please wait a moment and try again (${inAbout(error.retryAfterSeconds)}).`,
+        text:
+          'That was a lot of requests at once. ' +
+          `Please wait a moment and try again (${inAbout(error.retryAfterSeconds)}).`,
       };
     case 'CART_LIMIT':
       return { text: `${error.message} Your cart was not changed.` };
     case 'PAYMENT_DECLINED':
       return {
-        text: 'Your payment was declined, so no order was placed. Your cart is kept: check the payment token, or use another one, and check out again.',
+        text:
+          'Your payment was declined, so no order was placed. ' +
+          'Your cart is kept: check the payment token, or use another one, and check out again.',
       };
     case 'CART_EMPTY':
       return { text: 'Your cart is empty: add something from the catalog, then check out.' };
     case 'CHECKOUT_IN_PROGRESS':
       return {
-        text: `This cart is already being checked out, maybe in another tab. Wait a moment (${inAbout(error.retryAfterSeconds)}), then look at your cart before checking out again.`,
+        text:
+          'This cart is already being checked out, maybe in another tab. ' +
+          `Wait a moment (${inAbout(error.retryAfterSeconds)}), then look at your cart before checking out again.`,
         refreshAfterSeconds: seconds(error.retryAfterSeconds),
       };
     case 'IDEMPOTENCY_IN_PROGRESS':
       return {
-        text: `Your order is still being placed. Wait a moment (${inAbout(error.retryAfterSeconds)}) and press Check out again: it will not be charged twice.`,
+        text:
+          'Your order is still being placed. ' +
+          `Wait a moment (${inAbout(error.retryAfterSeconds)}) and press Check out again: it will not be charged twice.`,
       };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { text: 'Your cart changed while checking out. Please look at it and press Check out again.' };
