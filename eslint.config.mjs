@@ -16,9 +16,11 @@ const testFiles = ['**/*.spec.ts', '**/test/**/*.ts', '**/testing/**/*.ts', '**/
 
 // Apps import libraries only, never another app (the Nx rule refuses any import of an app, and any
 // relative import into another project); libraries never import apps; the end-to-end project may
-// also use the test kit, and so may the tools.
+// also use the test kit, and so may the tools. The storefront page (type:web) runs in a browser and
+// knows the storefront only through its HTTP API: it imports no project at all.
 const productionConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:web', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },

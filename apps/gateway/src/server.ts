@@ -41,6 +41,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     agent,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     secureCookies: config.NODE_ENV === 'production',
+    pageDir: config.PAGE_DIR,
   });
   const server = await listen(app, config.PORT);
   return {
