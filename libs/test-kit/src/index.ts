@@ -1,10 +1,48 @@
 // The test kit, @storefront/test-kit: what tests and tools share (a real Redis for every test, test
-// identities, polling); never imported by production code.
+// identities, polling, child processes, one HTTP client, load, percentiles); never imported by
+// production code.
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '@storefront/redis';
 import { IDENTITY_HEADER, createIdentityHandoff, readConfig } from '@storefront/service-kit';
 
+export {
+  callJson,
+  exchange,
+  jsonObjectOf,
+  responsesOf,
+  sendRequest,
+  type HttpReply,
+  type HttpRequest,
+  type JsonReply,
+  type RawExchange,
+  type RawResponse,
+  type RawStep,
+  type SendOptions,
+} from './lib/http-client';
+export {
+  runLoad,
+  startLoad,
+  unexpectedAnswers,
+  type LoadAnswer,
+  type LoadOptions,
+  type LoadRequest,
+  type LoadResult,
+  type RunningLoad,
+} from './lib/load';
+export {
+  rssMbOf,
+  spawnNodeProcess,
+  startNodeService,
+  waitForAnswer,
+  waitReady,
+  type NodeProcess,
+  type NodeProcessOptions,
+  type NodeService,
+  type ProcessExit,
+} from './lib/node-process';
+export { inPool, percentile } from './lib/pool';
+export { builtApp, workspaceRoot } from './lib/workspace';
 export { commandsSentDuring, type SentCommand } from './lib/commands-sent';
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
