@@ -73,13 +73,16 @@ export function markdownReport(results: Results, chartFile: string): string {
       if (mb > (peaks.get(name)?.mb ?? 0)) peaks.set(name, { mb, scenario: s.title });
     }
   }
-  out.push(
-    '#### Resident memory per process under load',
-    table(
-      ['Process', 'peak RSS, MB', 'in'],
-      [...peaks].map(([name, peak]) => [name, peak.mb.toFixed(0), peak.scenario]),
-    ),
-  );
+  if (peaks.size) {
+    out.push(
+      '#### Resident memory per process under load',
+      table(
+        ['Process', 'peak RSS, MB', 'in'],
+        [...peaks].map(([name, peak]) => [name, peak.mb.toFixed(0), peak.scenario]),
+      ),
+    );
+  }
+
   out.push(
     '#### Redis memory per cart (MEMORY USAGE)',
     table(
