@@ -1,7 +1,7 @@
 // One shopper, many adds at once: every acknowledged add is in Redis. The article's approach (GET the
 // cart, change it, SET it back) loses most of them under the same load (tools/bench's baseline, whose
 // own test shows it); the storefront's add is one atomic script, so it loses none.
-import { freshShopper, gatewayIdentity, inspectTestStore, testRedisEnv } from '@storefront/test-kit';
+import { freshShopper, gatewayIdentity, inspectTestStore, keysMatching, testRedisEnv } from '@storefront/test-kit';
 import { call, startStorefront, type Storefront } from './storefront-harness';
 
 // Under the cart's default quantity limit (99 per line), so that no add is refused for it.
@@ -28,7 +28,7 @@ it(`${ADDS} adds of one item for one shopper, all at once: the quantity is ${ADD
   // And in Redis itself, the one cart line holds every unit.
   const inspect = inspectTestStore();
   try {
-    const keys = await inspect.keys(`${store.prefix}cart:*`);
+    const keys = await keysMatching(inspect, `${store.prefix}cart:*`);
     expect(keys).toHaveLength(1);
     expect(await inspect.hgetall(keys[0])).toEqual({ 'badger-mug': String(ADDS) });
   } finally {
