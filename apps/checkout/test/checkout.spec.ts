@@ -11,6 +11,7 @@ import {
   connectFastFailClient,
   connectTestRedis,
   freshShopper,
+  gatedCalls,
   gatewayIdentity,
   uniquePrefix,
 } from '@storefront/test-kit';
@@ -18,7 +19,6 @@ import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 import { fingerprintOf } from '../src/idempotency';
 import { stubPaymentProcessor, type PaymentProcessor } from '../src/payment';
-import { gatedPayments } from './gated-payments';
 
 let redis: Redis;
 let inspect: Redis;
@@ -146,8 +146,8 @@ describe('PATCH /Cart/checkout', () => {
     for (const token of ['tok_visa', 'tok_declined']) {
       const shopper = freshShopper();
       await carts.add(shopper, 'badger-mug', 1);
-      const payments = gatedPayments();
-      const running = checkout(appWith(payments.processor), shopper, { payment: { token } }).then((res) => res);
+      const payments = gatedCalls(stubPaymentProcessor.charge);
+      const running = checkout(appWith({ charge: payments.call }), shopper, { payment: { token } }).then((res) => res);
       await payments.started;
       await carts.add(shopper, 'badger-tee', 1);
       await carts.add(shopper, 'badger-mug', 1);
@@ -178,8 +178,8 @@ describe('PATCH /Cart/checkout', () => {
   it('places at most one order when two checkouts of one cart race: the other gets 409 CHECKOUT_IN_PROGRESS', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
-    const payments = gatedPayments();
-    const app = appWith(payments.processor);
+    const payments = gatedCalls(stubPaymentProcessor.charge);
+    const app = appWith({ charge: payments.call });
     const first = checkout(app, shopper).then((res) => res);
     await payments.started;
     const second = await checkout(app, shopper);
@@ -226,8 +226,8 @@ describe('Idempotency-Key', () => {
   it('answers 409 IDEMPOTENCY_IN_PROGRESS with Retry-After while the first request runs', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
-    const payments = gatedPayments();
-    const app = appWith(payments.processor);
+    const payments = gatedCalls(stubPaymentProcessor.charge);
+    const app = appWith({ charge: payments.call });
     const first = checkout(app, shopper, undefined, 'order-3').then((res) => res);
     await payments.started;
     const second = await checkout(app, shopper, undefined, 'order-3');

@@ -41,6 +41,7 @@ export {
   type NodeService,
   type ProcessExit,
 } from './lib/node-process';
+export { gatedCalls, type Gate } from './lib/gate';
 export { inPool, percentile } from './lib/pool';
 export { builtApp, workspaceRoot } from './lib/workspace';
 export { commandsSentDuring, type SentCommand } from './lib/commands-sent';

@@ -82,7 +82,7 @@ describe('PATCH /Cart/checkout with hostile bodies and Idempotency-Keys', () => 
         const again = await hostile(shopper, sent, stored ? replay : {});
         if (stored) {
           insist(
-            again.text === first.text && again.headers['idempotent-replayed'] === 'true',
+            again.text === first.text && again.headers.get('idempotent-replayed') === 'true',
             'a retry with the same Idempotency-Key and body did not replay the first answer',
             sent,
             again,

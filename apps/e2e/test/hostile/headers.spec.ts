@@ -105,7 +105,7 @@ describe('hostile request ids, identity and forwarding headers', () => {
                 : { status: 401, code: 'UNAUTHENTICATED' },
               applied: method === 'POST' ? addSocks : () => undefined,
             });
-            const echoed = reply.headers['x-request-id'];
+            const echoed = reply.headers.get('x-request-id');
             const given = id?.replace(/^[ \t]+|[ \t]+$/g, '');
             const wellFormed = typeof echoed === 'string' && wellFormedRequestId.test(echoed);
             insist(wellFormed, 'every answer carries a well-formed X-Request-Id', sent, reply);
