@@ -4,16 +4,15 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { MAX_STORED_ANSWER_BYTES, createCartCache, type CartCache } from '@storefront/cart-cache';
-import { closeRedis, pingRedis } from '@storefront/redis';
+import { pingRedis } from '@storefront/redis';
 import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
-  connectFastFailClient,
-  connectTestRedis,
   freshShopper,
   gatedCalls,
   gatewayIdentity,
   uniquePrefix,
+  useTestRedis,
 } from '@storefront/test-kit';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
@@ -35,15 +34,12 @@ function appWith(payments: PaymentProcessor = stubPaymentProcessor, cartCache = 
   });
 }
 
-beforeAll(async () => {
-  redis = await connectFastFailClient();
-  inspect = connectTestRedis();
+const store = useTestRedis('checkout');
+beforeAll(() => {
+  redis = store.redis();
+  inspect = store.inspect();
   prefix = uniquePrefix('checkout');
   carts = createCartCache({ redis, secret: TEST_SECRET, prefix });
-});
-afterAll(async () => {
-  await closeRedis(redis);
-  await inspect.quit();
 });
 
 const NO_BODY = Symbol('no body');
