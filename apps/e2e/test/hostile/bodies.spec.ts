@@ -2,7 +2,8 @@
 // /Cart/checkout, and hostile Content-Types on every route that takes a body. Never a 5xx, errors
 // in the contract's shape, and a refused request leaves the cart as it was.
 import fc from 'fast-check';
-import { RUNS, addBody, checkoutBody, contentType, idempotencyKey, rawBody, typedBody } from './arbitraries';
+import { RUNS, addBody, checkoutBody, rawBody } from './arbitraries';
+import { contentType, idempotencyKey, typedBody } from './header-arbitraries';
 import {
   addOutcome,
   bodyGate,

@@ -3,8 +3,8 @@
 // and a refused request leaves the cart as it was.
 import fc from 'fast-check';
 import { freshShopper, gatewayIdentity } from '@storefront/test-kit';
+import { RUNS } from './arbitraries';
 import {
-  RUNS,
   SIGNED_FOR_SOMEONE_ELSE,
   authorization,
   cookie,
@@ -12,7 +12,7 @@ import {
   identity,
   requestId,
   withToken,
-} from './arbitraries';
+} from './header-arbitraries';
 import { authenticates, codeOf } from './contract-oracle';
 import { insist, jsonRequest, useHostileStorefront } from './harness';
 
