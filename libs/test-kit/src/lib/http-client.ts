@@ -3,6 +3,7 @@
 // at the client, over kept-alive connections. Below it, `exchange` writes raw bytes on a socket, for
 // requests no HTTP client would send at all.
 import http, { type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { connect } from 'node:net';
 
 export interface HttpRequest {
@@ -38,9 +39,10 @@ function headersOf(raw: http.IncomingHttpHeaders): Headers {
   return headers;
 }
 
-/** Sends exactly `sent` to `baseUrl` (http://host:port); rejects on a network error or a hang. */
+/** Sends exactly `sent` to `baseUrl` (http:// or https://host:port); rejects on a network error or a hang. */
 export function sendRequest(baseUrl: string, sent: HttpRequest, options: SendOptions = {}): Promise<HttpReply> {
-  const { hostname, port } = new URL(baseUrl);
+  const { hostname, port, protocol } = new URL(baseUrl);
+  const transport = protocol === 'https:' ? https : http;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const headers: OutgoingHttpHeaders = { ...sent.headers };
@@ -51,7 +53,7 @@ export function sendRequest(baseUrl: string, sent: HttpRequest, options: SendOpt
     )
       headers['content-length'] = Buffer.byteLength(sent.body);
     const started = performance.now();
-    const request = http.request(
+    const request = transport.request(
       { host: hostname, port, method: sent.method, path: sent.path, headers, agent: options.agent },
       (answer) => {
         const chunks: Buffer[] = [];
