@@ -90,6 +90,7 @@ describe('the OpenAPI document', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /openapi.json',
+        'GET /docs',
       ].sort(),
     );
   });

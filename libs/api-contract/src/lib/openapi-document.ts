@@ -87,7 +87,9 @@ const headerNameOf: Record<keyof typeof headers, string> = {
 };
 
 /** Reusable answers: the errors any route may give, and those of the routes the document cannot list. */
-const responses = {
+// A function, like everything that calls z.toJSONSchema: the services import this library for its schemas,
+// and only the gateway builds the document, once.
+const reusableResponses = () => ({
   InvalidBody: errorAnswer('Malformed JSON, wrong types, unknown or missing fields, or a malformed request head.', [
     'INVALID_BODY',
   ]),
@@ -111,14 +113,15 @@ const responses = {
   HeadersTooLarge: errorAnswer('Request headers over 16 KiB or 100 lines.', ['HEADERS_TOO_LARGE']),
   Internal: errorAnswer('A bug: logged with the request id, never detailed here.', ['INTERNAL']),
   Unavailable: errorAnswer(
-    'Redis unreachable or too slow (CART_UNAVAILABLE), or a service behind the gateway down or too slow (SERVICE_UNAVAILABLE).',
+    'Redis unreachable or too slow (CART_UNAVAILABLE), or a service behind the gateway down or too slow ' +
+      '(SERVICE_UNAVAILABLE).',
     ['CART_UNAVAILABLE', 'SERVICE_UNAVAILABLE'],
     ['RetryAfter'],
   ),
   CartUnavailable: errorAnswer('Redis unreachable or too slow.', ['CART_UNAVAILABLE'], ['RetryAfter']),
-};
+});
 
-type ResponseName = keyof typeof responses;
+type ResponseName = keyof ReturnType<typeof reusableResponses>;
 const answer = (name: ResponseName) => ref('responses', name);
 
 // What any route may answer before it runs, or when it fails.
@@ -286,6 +289,17 @@ function paths(): Record<string, Json> {
         responses: { ...everyRoute, 200: { description: 'OpenAPI 3.1.', ...json({ type: 'object' }) } },
       },
     },
+    '/docs': {
+      get: {
+        operationId: 'apiDocsPage',
+        tags: ['operations'],
+        summary: 'This document, rendered for a person (Swagger UI).',
+        responses: {
+          ...everyRoute,
+          200: { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+    },
   };
 }
 
@@ -336,7 +350,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
     components: {
       schemas: componentSchemas(),
-      responses,
+      responses: reusableResponses(),
       headers,
       parameters: {
         ItemId: {
