@@ -1,4 +1,6 @@
-// One HTTP call to the storefront, timed at the client, and the summaries the fault specs print.
+// One HTTP call to the storefront, timed at the client and checked against the OpenAPI document, and the
+// summaries the fault specs print.
+import { checkAgainstApiDocument } from './api-document-check';
 
 /**
  * A JSON answer of the storefront, as docs/CONTRACT.md gives it: each route answers with some of these
@@ -48,7 +50,9 @@ export async function call(
   });
   const text = await res.text();
   const ms = Math.round(performance.now() - started);
-  return { status: res.status, headers: res.headers, text, body: jsonBody(text), ms };
+  const answer = { status: res.status, headers: res.headers, text, body: jsonBody(text), ms };
+  checkAgainstApiDocument(method, path, answer);
+  return answer;
 }
 
 /** The JSON object of an answer's text (the storefront's answers are objects), or undefined. */

@@ -11,6 +11,7 @@
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { Redis } from 'ioredis';
 import { connectTestRedis, testRedisUrl } from '@storefront/test-kit';
+import { checkedAgainstApiDocument } from '../../support/api-document-check';
 import { newSession, startStorefront, type Storefront } from '../storefront-harness';
 import * as oracle from './contract-oracle';
 import { MAX_QUANTITY, Violation, account, codeOf, type Reply, type Sent } from './contract-oracle';
@@ -177,7 +178,7 @@ export function useHostileStorefront(): HostileStorefront {
   });
 
   function send(sent: Sent): Promise<Reply> {
-    return new Promise((resolve, reject) => {
+    return new Promise<Reply>((resolve, reject) => {
       const headers: OutgoingHttpHeaders = { ...sent.headers };
       if (sent.body !== undefined) headers['content-length'] = Buffer.byteLength(sent.body);
       const started = Date.now();
@@ -201,7 +202,7 @@ export function useHostileStorefront(): HostileStorefront {
         reject(new Error(`${account(sent, undefined, issuedTokens)}: ${err.message}`));
       });
       req.end(sent.body);
-    });
+    }).then((reply) => checkedAgainstApiDocument(sent, reply));
   }
 
   async function cartKeysOfStore(): Promise<string[]> {
