@@ -343,6 +343,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
         responses: {
           ...proxied,
           401: answer('Unauthenticated'),
+          // A path whose item id is a broken %-escape (/Cart/Item/%) names no item, whatever the method.
+          404: answer('ItemNotFound'),
           405: answer('MethodNotAllowed'),
           429: answer('RateLimited'),
         },
