@@ -7,4 +7,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/faults/', '<rootDir>/browser/'],
   globalSetup: '<rootDir>/../../libs/test-kit/src/lib/jest-global-setup.ts',
   globalTeardown: '<rootDir>/../../libs/test-kit/src/lib/jest-global-teardown.ts',
+  // Every answer is checked against the OpenAPI document; this reports how much of it the suite exercised.
+  reporters: ['default', '<rootDir>/support/api-coverage-reporter.js'],
 };

@@ -12,18 +12,10 @@ import {
   type Shopper,
   type StoredResponse,
 } from '@storefront/cart-cache';
+import { THANKS, type CheckoutResponse, type Order } from '@storefront/api-contract';
 import { CATALOG_CURRENCY, findItem } from '@storefront/catalog';
 import { AppError, errorBody, type Logger } from '@storefront/service-kit';
 import type { PaymentProcessor } from './payment';
-
-export const THANKS = 'Thanks for shopping with us!';
-
-export interface Order {
-  id: string;
-  items: { id: string; quantity: number; unitPrice: number }[];
-  total: number;
-  currency: string;
-}
 
 /** The answer to a checkout request, and whether it is one stored for its Idempotency-Key. */
 export interface CheckoutAnswer {
@@ -82,7 +74,10 @@ export function createOrderPlacement(deps: { carts: CartCache; payments: Payment
     let outcome: 'placed' | 'put-back';
     try {
       const order = priceOrder(claim.lines);
-      const placed: StoredResponse = { status: 200, body: JSON.stringify({ message: THANKS, order }) };
+      const placed: StoredResponse = {
+        status: 200,
+        body: JSON.stringify({ message: THANKS, order } satisfies CheckoutResponse),
+      };
       // The answer is stored for a retry, so it must fit before anyone is charged (the catalog keeps
       // the largest order well inside; see the checkout tests).
       if (idempotency) checkStorable(placed);

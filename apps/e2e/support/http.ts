@@ -1,6 +1,7 @@
-// One HTTP call to the storefront (the test kit's client, with the answers the contract gives), and the
-// summaries the fault specs print.
+// One HTTP call to the storefront (the test kit's client, with the answers the contract gives), checked
+// against the OpenAPI document, and the summaries the fault specs print.
 import { callJson, type JsonReply } from '@storefront/test-kit';
+import { checkAgainstApiDocument } from './api-document-check';
 
 /**
  * A JSON answer of the storefront, as docs/CONTRACT.md gives it: each route answers with some of these
@@ -30,7 +31,9 @@ export function call(
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Answer> {
-  return callJson<Body>(baseUrl, method, path, options);
+  const answer = await callJson<Body>(baseUrl, method, path, options);
+  checkAgainstApiDocument(method, path, answer);
+  return answer;
 }
 
 export async function newSession(baseUrl: string): Promise<string> {

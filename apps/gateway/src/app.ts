@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
+import type { SessionResponse } from '@storefront/api-contract';
 import {
   createServiceApp,
   jsonBody,
@@ -11,6 +12,7 @@ import {
   type IdentityHandoff,
   type Logger,
 } from '@storefront/service-kit';
+import { apiDocsRoutes } from './api-docs';
 import { authenticate, setSessionCookie } from './authenticate';
 import { proxyTo } from './proxy';
 import type { SessionStore } from './sessions';
@@ -55,9 +57,12 @@ export function createApp(deps: GatewayDeps): Express {
         .post(jsonBody(), async (req, res) => {
           const token = await sessions.create(req.socket.remoteAddress ?? 'unknown');
           setSessionCookie(res, token, cookie);
-          res.status(201).json({ token });
+          res.status(201).json({ token } satisfies SessionResponse);
         })
         .all(methodNotAllowed('POST'));
+
+      // The API described (GET /openapi.json) and rendered for a person (GET /docs).
+      app.use(apiDocsRoutes());
 
       // Mount paths match as Express matches by default: case-insensitive, at a segment boundary.
       app.use('/Items', toInventory);

@@ -1,7 +1,7 @@
 // PATCH /Cart/checkout: reads the request (the shopper, the Idempotency-Key, the payment token) and
 // answers with what placing the order gave (../place-order.ts).
 import { Router, type Response } from 'express';
-import { z } from 'zod';
+import { checkoutBody, type CheckoutBody } from '@storefront/api-contract';
 import {
   requireShopper,
   shopperOf,
@@ -13,10 +13,6 @@ import { AppError, methodNotAllowed, parseBody, type IdentityHandoff, type Logge
 import { fingerprintOf, idempotencyKeyOf } from '../idempotency';
 import type { PaymentProcessor } from '../payment';
 import { createOrderPlacement, type CheckoutAnswer } from '../place-order';
-
-const checkoutBody = z.strictObject({
-  payment: z.strictObject({ token: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters') }),
-});
 
 function send(res: Response, { response, replayed }: CheckoutAnswer): void {
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
@@ -39,7 +35,7 @@ export function checkoutRoutes(deps: {
       const key = idempotencyKeyOf(req);
       const idempotency: IdempotencyRequest | undefined =
         key === undefined ? undefined : { key, fingerprint: fingerprintOf(req.body) };
-      let body: z.infer<typeof checkoutBody>;
+      let body: CheckoutBody;
       try {
         body = parseBody(checkoutBody, req.body);
       } catch (err) {

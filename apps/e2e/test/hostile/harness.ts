@@ -11,6 +11,7 @@
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { Redis } from 'ioredis';
 import { connectTestRedis, sendRequest, testRedisUrl } from '@storefront/test-kit';
+import { checkedAgainstApiDocument } from '../../support/api-document-check';
 import { newSession, startStorefront, type Storefront } from '../storefront-harness';
 import * as oracle from './contract-oracle';
 import { MAX_QUANTITY, Violation, account, codeOf, type Reply, type Sent } from './contract-oracle';
@@ -178,7 +179,8 @@ export function useHostileStorefront(): HostileStorefront {
 
   async function send(sent: Sent): Promise<Reply> {
     try {
-      return await sendRequest(store.gatewayUrl, sent, { agent, timeoutMs: ANSWER_WITHIN_MS });
+      const reply = await sendRequest(store.gatewayUrl, sent, { agent, timeoutMs: ANSWER_WITHIN_MS });
+      return checkedAgainstApiDocument(sent, reply);
     } catch (err) {
       throw new Error(`${account(sent, undefined, issuedTokens)}: ${(err as Error).message}`);
     }

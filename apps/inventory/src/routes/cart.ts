@@ -1,21 +1,13 @@
 // Every cart change: each is one atomic script in Redis (libs/cart-cache), answering with the cart.
 import { Router } from 'express';
-import { z } from 'zod';
+import { addItemBody, setItemBody, type CartResponse } from '@storefront/api-contract';
 import { loadCart, requireShopper, shopperOf, spendUnusedHandoff, type CartCache } from '@storefront/cart-cache';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
 import { errors, methodNotAllowed, parseBody, type IdentityHandoff } from '@storefront/service-kit';
 import { catalogItemId, undecodableItemId } from './item-id';
 
-const itemId = z.string().regex(ITEM_ID_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
-// Any JSON integer: one above the line limit is 422 CART_LIMIT (from the cart), not a malformed body.
-const quantity = (min: number) =>
-  z
-    .number()
-    .refine(Number.isInteger, 'must be an integer')
-    .refine((value) => value >= min, `must be at least ${min}`);
-
-const addItemBody = z.strictObject({ id: itemId, quantity: quantity(1).optional() });
-const setItemBody = z.strictObject({ quantity: quantity(0) });
+// Every answer of these routes is the cart (the document's Cart schema).
+const cartAnswer = (cart: CartResponse['cart']): CartResponse => ({ cart });
 
 export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff }): Router {
   const { carts } = deps;
@@ -25,7 +17,7 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
   router
     .route('/Cart')
     .get(shopper, loadCart(carts), (req, res) => {
-      res.json({ cart: req.cart });
+      res.json(cartAnswer(req.cart ?? []));
     })
     .all(methodNotAllowed('GET'));
 
@@ -34,7 +26,7 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
     .post(shopper, async (req, res) => {
       const body = parseBody(addItemBody, req.body);
       if (!findItem(body.id)) throw errors.itemNotFound(body.id);
-      res.status(201).json({ cart: await carts.add(shopperOf(req), body.id, body.quantity ?? 1) });
+      res.status(201).json(cartAnswer(await carts.add(shopperOf(req), body.id, body.quantity ?? 1)));
     })
     .all(methodNotAllowed('POST'));
 
@@ -43,12 +35,12 @@ export function cartRoutes(deps: { carts: CartCache; handoff: IdentityHandoff })
     .put(shopper, async (req, res) => {
       const id = catalogItemId(req.params.id);
       const body = parseBody(setItemBody, req.body);
-      res.json({ cart: await carts.setQuantity(shopperOf(req), id, body.quantity) });
+      res.json(cartAnswer(await carts.setQuantity(shopperOf(req), id, body.quantity)));
     })
     .delete(shopper, async (req, res) => {
       // Removing a line that is not there is fine, whether or not the item is in the catalog.
       if (!ITEM_ID_PATTERN.test(req.params.id)) throw errors.itemNotFound(req.params.id);
-      res.json({ cart: await carts.remove(shopperOf(req), req.params.id) });
+      res.json(cartAnswer(await carts.remove(shopperOf(req), req.params.id)));
     })
     .all(methodNotAllowed('PUT', 'DELETE'));
   router.use(undecodableItemId);

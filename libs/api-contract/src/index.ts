@@ -1,0 +1,2 @@
+export * from './lib/openapi-document';
+export * from './lib/schemas';
