@@ -25,7 +25,7 @@ export interface Body {
 export type Answer = JsonReply<Body>;
 
 /** One call, with the session token as a Bearer header when given. Throws on a network error or a hang. */
-export function call(
+export async function call(
   baseUrl: string,
   method: string,
   path: string,
