@@ -1,5 +1,5 @@
 // The built services as processes (what `npm start` and the images run): a bad setting stops the
-// process naming the variable; SIGTERM stops it cleanly with exit code 0.
+// process naming the variable; SIGTERM stops it cleanly with exit code 0, its last log lines written.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -43,5 +43,46 @@ it.each(['gateway', 'inventory', 'checkout'])(
     expect(await service.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(service.output()).toMatch(/"msg":"stopped"/);
+  },
+);
+
+it.each(['gateway', 'inventory'])(
+  '%s, stopped by SIGTERM under load, has logged a line for every request it answered, the last ones too',
+  async (app) => {
+    const service = run(app, { PORT: '0', LOG_LEVEL: 'info' });
+    const port = await waitFor(() => /"port":(\d+)/.exec(service.output())?.[1], 10_000);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 5_000);
+    // Clients on kept-alive connections, each sending its next request as soon as the last is answered,
+    // until the service stops taking them.
+    const answered: string[] = [];
+    let sent = 0;
+    const client = async () => {
+      for (;;) {
+        const id = `load-${sent++}`;
+        try {
+          const answer = await fetch(`${base}/healthz`, { headers: { 'x-request-id': id } });
+          await answer.text();
+          if (answer.status === 200) answered.push(id);
+        } catch {
+          return; // refused or closed: the service is stopping
+        }
+      }
+    };
+    const clients = Array.from({ length: 20 }, client);
+    await waitFor(() => answered.length >= 300, 10_000);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    await Promise.all(clients);
+
+    const logged = new Set(
+      service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"request"'))
+        .map((line) => JSON.parse(line).reqId as string),
+    );
+    expect(answered.filter((id) => !logged.has(id))).toEqual([]);
+    expect(logged.has(answered[answered.length - 1])).toBe(true);
   },
 );

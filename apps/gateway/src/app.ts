@@ -1,10 +1,10 @@
 // The gateway: the only public entry. It issues sessions, checks the token on cart routes, and
 // forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
 import { existsSync } from 'node:fs';
-import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { SessionResponse } from '@storefront/api-contract';
+import type { Dispatcher } from 'undici';
 import {
   createServiceApp,
   jsonBody,
@@ -24,7 +24,7 @@ export interface GatewayDeps {
   checkReady: () => Promise<unknown>;
   inventoryUrl: string;
   checkoutUrl: string;
-  agent: Agent;
+  agent: Dispatcher;
   upstreamTimeoutMs: number;
   /** Sets Secure on the session cookie (NODE_ENV=production). */
   secureCookies: boolean;

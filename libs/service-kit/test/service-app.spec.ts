@@ -1,6 +1,8 @@
 // The Express app every service starts from, on a throwaway route set.
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
+import express from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
 import {
   AppError,
@@ -70,6 +72,20 @@ describe('createServiceApp', () => {
       expect(res.headers['x-powered-by']).toBeUndefined();
     },
   );
+
+  it("sends exactly helmet()'s security headers, with helmet's values", async () => {
+    const withHelmet = express().use(helmet());
+    withHelmet.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    const [ours, helmets] = await Promise.all([request(app).get('/healthz'), request(withHelmet).get('/healthz')]);
+    const framing = ['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'etag', 'x-powered-by'];
+    const ownHeaders = ['x-request-id', 'x-served-by'];
+    const securityHeaders = (headers: Record<string, string>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => ![...framing, ...ownHeaders].includes(name)));
+    expect(Object.keys(securityHeaders(helmets.headers)).length).toBeGreaterThanOrEqual(12);
+    expect(securityHeaders(ours.headers)).toEqual(securityHeaders(helmets.headers));
+  });
 
   it('sends no X-Powered-By, and names the instance that answered in X-Served-By', async () => {
     const res = await request(app).get('/healthz');

@@ -6,6 +6,11 @@ import './request-context';
 
 export type { Logger } from 'pino';
 
+/**
+ * Writes are asynchronous already: pino's default destination (sonic-boom, sync: false) hands each line
+ * to a background write and never blocks a request on the disk, and pino writes what is still buffered
+ * synchronously as the process exits (process.exit after SIGTERM, an uncaught exception, a failed start).
+ */
 export function createLogger(options: { name: string; level: string }): Logger {
   return pino({ level: options.level, base: { service: options.name } });
 }

@@ -1,5 +1,6 @@
 // The Express app every service starts from: security headers, request log with request id, /healthz and /readyz,
 // then the service's own routes, then the JSON 404 and the error middleware.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -49,6 +50,27 @@ function checkHead(limits: HeadLimits): RequestHandler {
   };
 }
 
+/**
+ * The headers helmet() sets, worked out once by running it against a recorder: with its default options
+ * they depend on nothing in the request, and setting them from a list costs a fraction of running its
+ * dozen middlewares on every request.
+ */
+export function helmetHeaders(): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  const recorder = {
+    setHeader(name: string, value: string | number | string[]) {
+      headers[name] = value;
+    },
+    removeHeader(name: string) {
+      delete headers[name];
+    },
+  };
+  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
+
 export interface ServiceAppOptions {
   /** The service's name, reported with its instance (the host name: the container id under Docker). */
   name: string;
@@ -73,12 +95,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.locals.headLimits = HEAD_LIMITS[exposure];
   app.disable('x-powered-by');
   app.disable('etag');
-  // Security headers on every response, errors included (they are set before any route runs).
-  app.use(helmet());
-  // Which replica answered: shows the load spreading over instances (`--scale`).
-  const servedBy = `${name}/${hostname()}`;
+  // Security headers on every response, errors included (they are set before any route runs), and
+  // which replica answered: shows the load spreading over instances (`--scale`).
+  const headers = Object.entries({ ...helmetHeaders(), 'X-Served-By': `${name}/${hostname()}` });
   app.use((_req, res, next) => {
-    res.setHeader('X-Served-By', servedBy);
+    for (const [header, value] of headers) res.setHeader(header, value as string);
     next();
   });
   app.use(requestLogger(logger));
