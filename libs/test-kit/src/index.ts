@@ -6,6 +6,7 @@ import type { RedisConnection } from '@storefront/redis';
 import { IDENTITY_HEADER, createIdentityHandoff, readConfig } from '@storefront/service-kit';
 
 export { commandsSentDuring, type SentCommand } from './lib/commands-sent';
+export { parseMetrics, scrapeMetrics, type Labels, type MetricsSnapshot } from './lib/prometheus-text';
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
 export { stallReplication } from './lib/replication-stall';
