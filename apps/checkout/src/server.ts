@@ -1,5 +1,6 @@
 // Starts checkout from its checked configuration; stop() drains requests and closes Redis.
 import { connectCarts } from '@storefront/cart-cache';
+import { createServiceMetrics, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
@@ -12,15 +13,32 @@ export async function startCheckout(
   payments: PaymentProcessor = stubPaymentProcessor,
 ): Promise<RunningService> {
   const logger = createLogger({ name: 'checkout', level: config.LOG_LEVEL });
-  const connection = connectCarts(config, { name: 'checkout', logger });
+  const metrics = createServiceMetrics();
+  const connection = connectCarts(config, {
+    name: 'checkout',
+    logger,
+    onCartOperation: metrics.cartOperationObserver(),
+    onRedisCommand: metrics.redisCommandObserver(),
+  });
+  metrics.watchRedisReadiness(connection.checkReady);
   // Take traffic once Redis is ready, so a restarted instance does not answer its first requests 503;
   // but never wait long: with Redis down the service starts anyway and /readyz says so.
   await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
-  const server = await listen(createApp({ ...connection, payments, logger }), config.PORT);
+  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
+  const app = createApp({
+    ...connection,
+    payments,
+    logger,
+    observeRequest: metrics.requestObserver(),
+    onCheckout: metrics.checkoutObserver(),
+  });
+  const server = await listen(app, config.PORT);
   return {
     port: boundPort(server),
+    metricsPort: metricsServer?.port,
     async stop() {
       await closeServer(server);
+      await metricsServer?.close();
       await connection.close();
     },
   };

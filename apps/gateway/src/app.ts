@@ -2,12 +2,14 @@
 // forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
 import type { Agent } from 'node:http';
 import type { Express } from 'express';
+import { routeLabel } from '@storefront/observability';
 import {
   createServiceApp,
   jsonBody,
   methodNotAllowed,
   type IdentityHandoff,
   type Logger,
+  type RequestObserver,
 } from '@storefront/service-kit';
 import { authenticate, setSessionCookie } from './authenticate';
 import { proxyTo } from './proxy';
@@ -24,6 +26,8 @@ export interface GatewayDeps {
   upstreamTimeoutMs: number;
   /** Sets Secure on the session cookie (NODE_ENV=production). */
   secureCookies: boolean;
+  /** The request duration metric. */
+  observeRequest?: RequestObserver;
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -45,6 +49,7 @@ export function createApp(deps: GatewayDeps): Express {
     parseJsonBodies: false,
     logger: deps.logger,
     checkReady: deps.checkReady,
+    observeRequest: deps.observeRequest,
     routes: (app) => {
       app
         .route('/session')
@@ -56,9 +61,10 @@ export function createApp(deps: GatewayDeps): Express {
         .all(methodNotAllowed('POST'));
 
       // Mount paths match as Express matches by default: case-insensitive, at a segment boundary.
-      app.use('/Items', toInventory);
-      app.use('/Cart/checkout', signedIn, toCheckout);
-      app.use('/Cart', signedIn, toInventory);
+      // A mount has no route pattern of its own: routeLabel names it for the request metric.
+      app.use('/Items', routeLabel('/Items'), toInventory);
+      app.use('/Cart/checkout', routeLabel('/Cart/checkout'), signedIn, toCheckout);
+      app.use('/Cart', routeLabel('/Cart'), signedIn, toInventory);
     },
   });
 }

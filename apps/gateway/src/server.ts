@@ -1,4 +1,5 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
+import { createServiceMetrics, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
   boundPort,
@@ -18,12 +19,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const { secret, warning } = resolveGatewaySecret(config.NODE_ENV, config.GATEWAY_SECRET);
   if (warning) logger.warn(warning);
+  const metrics = createServiceMetrics();
   const redis = connectRedis(config, {
     name: 'gateway',
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+    onCommand: metrics.redisCommandObserver(),
   });
+  metrics.watchRedisReadiness(redis.checkReady);
   // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
   await redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
+  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
   const agent = createUpstreamAgent();
   const app = createApp({
     sessions: createSessionStore({
@@ -41,12 +46,15 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     agent,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     secureCookies: config.NODE_ENV === 'production',
+    observeRequest: metrics.requestObserver(),
   });
   const server = await listen(app, config.PORT);
   return {
     port: boundPort(server),
+    metricsPort: metricsServer?.port,
     async stop() {
       await closeServer(server);
+      await metricsServer?.close();
       agent.destroy();
       await redis.close();
     },

@@ -117,7 +117,8 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
   const port = options.port ?? (await freePort());
   const log = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', options.script], {
-    env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(port) },
+    // No metrics server unless asked for: two services here would both want the default METRICS_PORT.
+    env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', ...options.env, PORT: String(port) },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
