@@ -1,5 +1,5 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
-import { createServiceMetrics, startMetricsServer } from '@storefront/observability';
+import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
   boundPort,
@@ -57,6 +57,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
       await metricsServer?.close();
       agent.destroy();
       await redis.close();
+      // The spans of the last requests, still buffered for export (nothing when tracing is off).
+      await flushTracing();
     },
   };
 }

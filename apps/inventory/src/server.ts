@@ -1,6 +1,6 @@
 // Starts inventory from its checked configuration; stop() drains requests and closes Redis.
 import { connectCarts } from '@storefront/cart-cache';
-import { createServiceMetrics, startMetricsServer } from '@storefront/observability';
+import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
@@ -31,6 +31,8 @@ export async function startInventory(config: InventoryConfig): Promise<RunningSe
       await closeServer(server);
       await metricsServer?.close();
       await connection.close();
+      // The spans of the last requests, still buffered for export (nothing when tracing is off).
+      await flushTracing();
     },
   };
 }
