@@ -1,9 +1,9 @@
 // The cart operations as the metrics count them: each operation once, by its outcome, on a real Redis
-// and on one that does not answer.
+// and on a connection that is gone.
 import { randomBytes } from 'node:crypto';
 import { countOperations, createCartCache, type CartOperation } from '@storefront/cart-cache';
-import { closeRedis, createRedisClient } from '@storefront/redis';
-import { TEST_SECRET, connectFastFailClient, freePort, freshShopper, uniquePrefix } from '@storefront/test-kit';
+import { closeRedis } from '@storefront/redis';
+import { TEST_SECRET, connectFastFailClient, freshShopper, uniquePrefix } from '@storefront/test-kit';
 
 function recorder() {
   const seen: string[] = [];
@@ -32,7 +32,8 @@ it('counts ok and limit outcomes, a limit refused without a round trip too', asy
 });
 
 it('counts an operation Redis could not serve as unavailable, and a replayed hand-off as other', async () => {
-  const down = createRedisClient(`redis://127.0.0.1:${await freePort()}`, { name: 'counted-down' });
+  const down = await connectFastFailClient();
+  down.disconnect(); // a closed connection: every command fails at once, as with Redis gone
   const up = await connectFastFailClient();
   const { seen, observe } = recorder();
   const prefix = uniquePrefix('counted');
@@ -48,7 +49,6 @@ it('counts an operation Redis could not serve as unavailable, and a replayed han
     await expect(carts.read(handoff())).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(seen).toEqual(['read unavailable', 'read ok', 'read other']);
   } finally {
-    down.disconnect();
     await closeRedis(up);
   }
 });
