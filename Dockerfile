@@ -11,7 +11,9 @@ COPY nx.json tsconfig.base.json tsconfig.json jest.preset.js ./
 COPY libs ./libs
 COPY apps ./apps
 ARG APP
-RUN test -n "${APP}" && npx nx build "${APP}" --skip-nx-cache
+# The gateway's build also builds the storefront page (apps/web), which it serves at /; the services
+# have none, and an empty folder stands in for it.
+RUN test -n "${APP}" && npx nx build "${APP}" --skip-nx-cache && mkdir -p dist/apps/web
 
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
@@ -20,5 +22,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /workspace/dist/apps/${APP} ./dist
+# Beside the bundle, where the gateway looks for the page by default (PAGE_DIR).
+COPY --from=build /workspace/dist/apps/web ./web
 USER node
 CMD ["node", "--enable-source-maps", "dist/main.js"]

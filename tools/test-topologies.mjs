@@ -8,7 +8,17 @@ import { spawnSync } from 'node:child_process';
 const suites = [
   ['npx', ['nx', 'run-many', '-t', 'test', '-p', 'redis', 'cart-cache', '--parallel=1', '--outputStyle=stream']],
   ['npx', ['jest', '-c', 'apps/gateway/jest.config.js', 'apps/gateway/test/session-keys.spec.ts']],
-  ['npx', ['jest', '-c', 'apps/e2e/jest.config.js', 'apps/e2e/test/storefront.spec.ts']],
+  [
+    'npx',
+    [
+      'jest',
+      '-c',
+      'apps/e2e/jest.config.js',
+      'apps/e2e/test/storefront.spec.ts',
+      'apps/e2e/test/round-trips.spec.ts',
+      'apps/e2e/test/lost-updates.spec.ts',
+    ],
+  ],
 ];
 
 let failed = 0;

@@ -1,4 +1,6 @@
 // Starts checkout from its checked configuration; stop() drains requests and closes Redis.
+// This file is the app's declared entry, @storefront/checkout/server: how the end-to-end tests start it
+// in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
 import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
@@ -6,6 +8,9 @@ import { boundPort, closeServer, createLogger, listen, type RunningService } fro
 import { createApp } from './app';
 import type { CheckoutConfig } from './config';
 import { stubPaymentProcessor, type PaymentProcessor } from './payment';
+
+export { readCheckoutConfig } from './config';
+export { stubPaymentProcessor, type PaymentProcessor, type PaymentRequest, type PaymentResult } from './payment';
 
 /** `payments` defaults to the stub processor; tests pass their own to hold a payment open. */
 export async function startCheckout(

@@ -4,21 +4,20 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { MAX_STORED_ANSWER_BYTES, createCartCache, type CartCache } from '@storefront/cart-cache';
-import { closeRedis, pingRedis } from '@storefront/redis';
+import { pingRedis } from '@storefront/redis';
 import { listItems } from '@storefront/catalog';
 import {
   TEST_SECRET,
-  connectFastFailClient,
-  connectTestRedis,
   freshShopper,
+  gatedCalls,
   gatewayIdentity,
   uniquePrefix,
+  useTestRedis,
 } from '@storefront/test-kit';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 import { fingerprintOf } from '../src/idempotency';
 import { stubPaymentProcessor, type PaymentProcessor } from '../src/payment';
-import { gatedPayments } from './gated-payments';
 
 let redis: Redis;
 let inspect: Redis;
@@ -35,15 +34,12 @@ function appWith(payments: PaymentProcessor = stubPaymentProcessor, cartCache = 
   });
 }
 
-beforeAll(async () => {
-  redis = await connectFastFailClient();
-  inspect = connectTestRedis();
+const store = useTestRedis('checkout');
+beforeAll(() => {
+  redis = store.redis();
+  inspect = store.inspect();
   prefix = uniquePrefix('checkout');
   carts = createCartCache({ redis, secret: TEST_SECRET, prefix });
-});
-afterAll(async () => {
-  await closeRedis(redis);
-  await inspect.quit();
 });
 
 const NO_BODY = Symbol('no body');
@@ -146,8 +142,8 @@ describe('PATCH /Cart/checkout', () => {
     for (const token of ['tok_visa', 'tok_declined']) {
       const shopper = freshShopper();
       await carts.add(shopper, 'badger-mug', 1);
-      const payments = gatedPayments();
-      const running = checkout(appWith(payments.processor), shopper, { payment: { token } }).then((res) => res);
+      const payments = gatedCalls(stubPaymentProcessor.charge);
+      const running = checkout(appWith({ charge: payments.call }), shopper, { payment: { token } }).then((res) => res);
       await payments.started;
       await carts.add(shopper, 'badger-tee', 1);
       await carts.add(shopper, 'badger-mug', 1);
@@ -178,8 +174,8 @@ describe('PATCH /Cart/checkout', () => {
   it('places at most one order when two checkouts of one cart race: the other gets 409 CHECKOUT_IN_PROGRESS', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
-    const payments = gatedPayments();
-    const app = appWith(payments.processor);
+    const payments = gatedCalls(stubPaymentProcessor.charge);
+    const app = appWith({ charge: payments.call });
     const first = checkout(app, shopper).then((res) => res);
     await payments.started;
     const second = await checkout(app, shopper);
@@ -226,8 +222,8 @@ describe('Idempotency-Key', () => {
   it('answers 409 IDEMPOTENCY_IN_PROGRESS with Retry-After while the first request runs', async () => {
     const shopper = freshShopper();
     await carts.add(shopper, 'badger-mug', 1);
-    const payments = gatedPayments();
-    const app = appWith(payments.processor);
+    const payments = gatedCalls(stubPaymentProcessor.charge);
+    const app = appWith({ charge: payments.call });
     const first = checkout(app, shopper, undefined, 'order-3').then((res) => res);
     await payments.started;
     const second = await checkout(app, shopper, undefined, 'order-3');

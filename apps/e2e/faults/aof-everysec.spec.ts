@@ -3,31 +3,15 @@
 // SIGKILL may lose about the last second, never more than 2 s (Redis's own bound when an fsync runs
 // late). Carts acknowledged more than 2 s before the kill must be there after the restart. Carts
 // changed in the last moment may or may not be, and are only printed.
-import {
-  TEST_SECRET,
-  connectTestRedis,
-  startControllableRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '@storefront/test-kit';
-import { call, inParallel, newSession, report } from '../support/http';
-import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
+import { connectTestRedis, waitReady, inPool } from '@storefront/test-kit';
+import { call, newSession, report } from '../support/http';
+import { useFaultStorefront } from './fault-scaffold';
 
 const OLD_CARTS = 30;
 const RECENT_CARTS = 30;
 
-let redis: RedisProcess | undefined;
-let store: StorefrontProcesses | undefined;
-const prefix = uniquePrefix('faults-aof');
-
-beforeAll(async () => {
-  redis = await startControllableRedis(['--appendonly', 'yes', '--appendfsync', 'everysec']);
-  store = await startStorefrontProcesses({ redisUrl: redis.url, secret: TEST_SECRET, prefix });
-}, 30_000);
-
-afterAll(async () => {
-  await store?.stop();
-  await redis?.stop();
+const storefront = useFaultStorefront('faults-aof', {
+  redisArgs: ['--appendonly', 'yes', '--appendfsync', 'everysec'],
 });
 
 type Shopper = { token: string; cart: { id: string; quantity: number }[]; ackedAt: number };
@@ -50,15 +34,15 @@ async function shopperWithCart(gatewayUrl: string, n: number): Promise<Shopper> 
 const sorted = (cart: { id: string; quantity: number }[]) => [...cart].sort((a, b) => a.id.localeCompare(b.id));
 
 it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of Redis are there after its restart', async () => {
-  const front = store as StorefrontProcesses;
-  const server = redis as RedisProcess;
+  const front = storefront.front();
+  const server = storefront.redis();
 
-  const old = await inParallel(Array.from({ length: OLD_CARTS }), 10, (_, n) => shopperWithCart(front.gateway.url, n));
+  const old = await inPool(Array.from({ length: OLD_CARTS }), 10, (_, n) => shopperWithCart(front.gateway.url, n));
   const lastOldAck = Math.max(...old.map((s) => s.ackedAt));
   // More than 2 s pass after the last acknowledged change of an "old" cart...
   await new Promise((resolve) => setTimeout(resolve, 2_100));
   // ...while other shoppers keep changing carts right up to the kill.
-  const recent = await inParallel(Array.from({ length: RECENT_CARTS }), 10, (_, n) =>
+  const recent = await inPool(Array.from({ length: RECENT_CARTS }), 10, (_, n) =>
     shopperWithCart(front.gateway.url, n),
   );
   const killedAt = Date.now();
@@ -75,8 +59,8 @@ it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of R
       answer.status === 200 && JSON.stringify(sorted(answer.body?.cart ?? [])) === JSON.stringify(sorted(shopper.cart))
     );
   };
-  const oldKept = (await inParallel(old, 10, readBack)).filter(Boolean).length;
-  const recentKept = (await inParallel(recent, 10, readBack)).filter(Boolean).length;
+  const oldKept = (await inPool(old, 10, readBack)).filter(Boolean).length;
+  const recentKept = (await inPool(recent, 10, readBack)).filter(Boolean).length;
   report(
     `appendfsync everysec, SIGKILL ${((killedAt - lastOldAck) / 1000).toFixed(2)} s after the last old ack: ` +
       `carts acknowledged > 2 s before the kill kept ${oldKept}/${OLD_CARTS}; changed in the last ${((killedAt - Math.min(...recent.map((s) => s.ackedAt))) / 1000).toFixed(2)} s kept ${recentKept}/${RECENT_CARTS}`,
@@ -87,7 +71,7 @@ it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of R
   // In Redis too: the old carts' hashes are there (one key per cart, with its two lines).
   const check = connectTestRedis(server.url);
   try {
-    const carts = await check.keys(`${prefix}cart:*`);
+    const carts = await check.keys(`${storefront.prefix}cart:*`);
     expect(carts.length).toBeGreaterThanOrEqual(OLD_CARTS);
   } finally {
     check.disconnect();

@@ -5,9 +5,9 @@
 // Every answer is kept as a sample (when it ended, how long it took, status, error code, which
 // session), so a spec can look at the answers given while Redis was down and count, per session, the
 // adds that were acknowledged.
-import autocannon from 'autocannon';
 import { listItems } from '@storefront/catalog';
-import { call, inParallel, newSession } from '../support/http';
+import { inPool, startLoad, type LoadRequest, type LoadResult } from '@storefront/test-kit';
+import { call, newSession } from '../support/http';
 
 export interface Sample {
   /** Date.now() when the answer had arrived. */
@@ -44,7 +44,7 @@ export interface CartLoadResult {
   /** Connection errors and timeouts: requests that got no HTTP answer at all. */
   errors: number;
   timeouts: number;
-  result: autocannon.Result;
+  result: LoadResult;
 }
 
 export interface RunningLoad {
@@ -52,107 +52,79 @@ export interface RunningLoad {
   done: Promise<CartLoadResult>;
 }
 
-function errorCodeOf(body: string | Buffer | undefined): string | undefined {
+function errorCodeOf(body: string): string | undefined {
   try {
-    return JSON.parse(String(body))?.error?.code;
+    return JSON.parse(body)?.error?.code;
   } catch {
     return undefined;
   }
 }
 
+type Sent = { kind: 'add' | 'read'; token: string };
+
 export function startCartLoad(options: CartLoadOptions): RunningLoad {
   const samples: Sample[] = [];
   const addsSent = new Map<string, number>();
-  let clientIndex = 0;
-
-  const setupClient = (client: autocannon.Client) => {
-    const index = clientIndex++;
-    // This connection's own sessions: connection i takes sessions i, i + connections, ...
-    const mine = options.tokens.filter((_, j) => j % options.connections === index % options.connections);
-    const tokens = mine.length > 0 ? mine : [options.tokens[index % options.tokens.length]];
-    let turn = index; // staggers the items, so connections do not all add the same one
-    // The answer's status and body arrive in onResponse, its duration in the client's 'response'
-    // event right after: one request at a time per connection (no pipelining), so they pair up.
-    let pending: Omit<Sample, 'end' | 'start' | 'ms'> | undefined;
-    type Context = { token?: string };
-    const onResponse =
-      (kind: 'add' | 'read') => (status: number, body: string, context: object, headers?: Record<string, unknown>) => {
-        const retryAfter = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-        pending = {
-          status,
-          code: status >= 400 ? errorCodeOf(body) : undefined,
-          retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
-          kind,
-          token: (context as Context).token ?? '',
-        };
-      };
-    client.setRequests([
-      {
-        method: 'POST',
-        path: '/Cart/Item',
-        setupRequest: (request, context) => {
-          turn += 1;
-          const token = tokens[turn % tokens.length];
-          (context as Context).token = token;
-          addsSent.set(token, (addsSent.get(token) ?? 0) + 1);
-          return {
-            ...request,
-            method: 'POST',
-            path: '/Cart/Item',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ id: options.itemIds[turn % options.itemIds.length] }),
-          };
-        },
-        onResponse: onResponse('add'),
-      },
-      {
-        method: 'GET',
-        path: '/Cart',
-        setupRequest: (request, context) => ({
-          ...request,
+  // Per connection: its own sessions (connection i takes sessions i, i + connections, ...), a turn
+  // that staggers the items (so connections do not all add the same one), and the add to read back.
+  const connections = Array.from({ length: options.connections }, (_, index) => {
+    const mine = options.tokens.filter((_, j) => j % options.connections === index);
+    return { tokens: mine.length > 0 ? mine : [options.tokens[index % options.tokens.length]], turn: index, read: '' };
+  });
+  const load = startLoad<Sent>({
+    url: options.gatewayUrl,
+    connections: options.connections,
+    durationSec: options.durationSec,
+    overallRate: options.overallRate,
+    timeoutSec: options.timeoutSec ?? 5,
+    nextRequest: (index): LoadRequest<Sent> => {
+      const connection = connections[index];
+      if (connection.read) {
+        const token = connection.read;
+        connection.read = '';
+        return {
           method: 'GET',
           path: '/Cart',
-          headers: { authorization: `Bearer ${(context as Context).token}` },
-          body: undefined,
-        }),
-        onResponse: onResponse('read'),
-      },
-    ]);
-    client.on('response', (status: number, _bytes: number, responseTime: number) => {
-      const end = Date.now();
-      const ms = Math.round(responseTime);
-      const answer = pending ?? { status, kind: 'read' as const, token: '' };
-      pending = undefined;
-      samples.push({ ...answer, end, start: end - ms, ms });
-    });
-  };
-
-  const startedAt = Date.now();
-  const done = new Promise<CartLoadResult>((resolve, reject) => {
-    let timeouts = 0;
-    let errors = 0;
-    const instance = autocannon(
-      {
-        url: options.gatewayUrl,
-        connections: options.connections,
-        duration: options.durationSec,
-        overallRate: options.overallRate,
-        timeout: options.timeoutSec ?? 5,
-        setupClient,
-        // Every answer's latency counts, the 503s included: the 1 s bound is about every answer.
-        excludeErrorStats: false,
-      },
-      (err: unknown, result: autocannon.Result) => {
-        if (err) reject(err);
-        else resolve({ samples, addsSent, errors, timeouts, result });
-      },
-    );
-    instance.on('reqError', (err: Error) => {
-      errors += 1;
-      if (/timed out/.test(err.message)) timeouts += 1;
-    });
+          headers: { authorization: `Bearer ${token}` },
+          tag: { kind: 'read', token },
+        };
+      }
+      connection.turn += 1;
+      const token = connection.tokens[connection.turn % connection.tokens.length];
+      connection.read = token;
+      addsSent.set(token, (addsSent.get(token) ?? 0) + 1);
+      return {
+        method: 'POST',
+        path: '/Cart/Item',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: options.itemIds[connection.turn % options.itemIds.length] }),
+        tag: { kind: 'add', token },
+      };
+    },
+    onAnswer: (answer) => {
+      const { kind, token } = answer.request.tag as Sent;
+      const code = answer.status >= 400 ? errorCodeOf(answer.body) : undefined;
+      const retryAfter = answer.headers['retry-after'];
+      samples.push({
+        start: answer.start,
+        end: answer.end,
+        ms: answer.ms,
+        status: answer.status,
+        code,
+        retryAfter,
+        kind,
+        token,
+      });
+    },
   });
-  return { startedAt, done };
+  const done = load.done.then((result) => ({
+    samples,
+    addsSent,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    result,
+  }));
+  return { startedAt: load.startedAt, done };
 }
 
 /**
@@ -202,19 +174,19 @@ export async function compareCartsWithAnswers(
 }
 
 /**
- * `shoppers` new sessions, each adding catalog items to its own cart through the gateway, one
- * connection each, at `rate` requests per second in all: the load of the topology fault tests.
+ * `shoppers` new sessions, each adding catalog items to its own cart through the gateway over
+ * `connections` connections (default one each), at `rate` requests per second in all.
  */
 export async function startShoppersLoad(
   gatewayUrl: string,
-  options: { shoppers: number; durationSec: number; rate: number },
+  options: { shoppers: number; connections?: number; durationSec: number; rate: number },
 ): Promise<{ tokens: string[]; load: RunningLoad }> {
-  const tokens = await inParallel(Array.from({ length: options.shoppers }), 10, () => newSession(gatewayUrl));
+  const tokens = await inPool(Array.from({ length: options.shoppers }), 10, () => newSession(gatewayUrl));
   const load = startCartLoad({
     gatewayUrl,
     tokens,
     itemIds: listItems().map((item) => item.id),
-    connections: options.shoppers,
+    connections: options.connections ?? options.shoppers,
     durationSec: options.durationSec,
     overallRate: options.rate,
   });

@@ -23,8 +23,9 @@ import {
   type RedisProcess,
   type ReplicationStall,
 } from '@storefront/test-kit';
-import { compareCartsWithAnswers, describeSlow, startShoppersLoad } from './cart-load';
-import { countBy, formatCounts, quantile, report } from '../support/http';
+import { compareCartsWithAnswers } from './cart-load';
+import { expectContractKept, faultUnderLoad, loadFigures } from './fault-scaffold';
+import { report } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 
 const LOAD_SECONDS = 16;
@@ -100,30 +101,26 @@ async function failoverUnderLoad(
     const env = { ...topology.env, REDIS_WAIT_REPLICAS: String(waitReplicas), REDIS_WAIT_TIMEOUT_MS: '200' };
     store = await startStorefrontProcesses({ redisEnv: env, secret: TEST_SECRET, prefix });
     const front = store;
-    const { tokens, load } = await startShoppersLoad(front.gateway.url, {
-      shoppers: SHOPPERS,
-      durationSec: LOAD_SECONDS,
-      rate: RATE,
-    });
-    await new Promise((resolve) => setTimeout(resolve, FAULT_AT_MS - STALLED_FOR_MS));
-    const primary = await topology.primaryWithCarts(prefix);
-    if (fault === 'kill') {
+    const plan = { shoppers: SHOPPERS, rate: RATE, durationSec: LOAD_SECONDS, faultAtMs: FAULT_AT_MS - STALLED_FOR_MS };
+    let primary: RedisProcess | undefined;
+    const run = await faultUnderLoad(front, plan, async () => {
+      primary = await topology.primaryWithCarts(prefix);
       // Held back until the load ends: released earlier, the killed primary's kernel could still
       // deliver what it had buffered to a replica that has not been promoted yet.
-      stall = await stallReplication(primary.port);
+      if (fault === 'kill') stall = await stallReplication(primary.port);
       await new Promise((resolve) => setTimeout(resolve, STALLED_FOR_MS));
-    } else {
-      await new Promise((resolve) => setTimeout(resolve, STALLED_FOR_MS));
-    }
-    const killedAt = Date.now();
-    if (fault === 'kill') {
-      await primary.kill();
-    } else {
-      primary.freeze();
-      await new Promise((resolve) => setTimeout(resolve, FROZEN_FOR_MS));
-      primary.thaw();
-    }
-    const { samples, addsSent, errors, timeouts } = await load.done;
+      const struckAt = Date.now();
+      if (fault === 'kill') {
+        await primary.kill();
+      } else {
+        primary.freeze();
+        await new Promise((resolve) => setTimeout(resolve, FROZEN_FOR_MS));
+        primary.thaw();
+      }
+      return struckAt;
+    });
+    const { samples, faultAt: killedAt } = run;
+    const old = primary as RedisProcess;
     await stall?.release();
     // A primary that wakes up after its replacement was elected rejoins as a replica (Sentinel turns
     // it into one when it next looks at it: its INFO period is 10 s).
@@ -131,42 +128,31 @@ async function failoverUnderLoad(
     if (fault === 'freeze') {
       const deadline = Date.now() + 15_000;
       do {
-        roleAfter = await roleOf(primary);
+        roleAfter = await roleOf(old);
         if (roleAfter === 'slave') break;
         await new Promise((resolve) => setTimeout(resolve, 250));
       } while (Date.now() < deadline);
       roleAfter = `${roleAfter} ${((Date.now() - killedAt - FROZEN_FOR_MS) / 1000).toFixed(1)} s after it resumed`;
     }
 
-    const wrong = samples.filter(
-      (s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')),
-    );
-    const slow = samples.filter((s) => s.ms > 1_000);
-    const refused = samples.filter((s) => s.status >= 300);
-    const lastRefusal = refused.reduce((max, s) => Math.max(max, s.end), killedAt);
-    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, tokens, {
-      samples,
-      addsSent,
-    });
+    const lastRefusal = samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), killedAt);
+    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, run.tokens, run);
     const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
-    const latencies = samples.map((s) => s.ms);
+    const what = fault === 'kill' ? 'killed' : `frozen for ${FROZEN_FOR_MS / 1000} s`;
     report(
-      `failover, ${label}: primary on port ${primary.port} ${fault === 'kill' ? 'killed' : `frozen for ${FROZEN_FOR_MS / 1000} s`} ` +
-        `at ${FAULT_AT_MS / 1000} s of ${LOAD_SECONDS} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
-        `${samples.length} answers: ${formatCounts(countBy(samples, (s) => `${s.status}${s.code ? ` ${s.code}` : ''}`))}; no answer: ${errors} (timeouts ${timeouts}); ` +
-        `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms, ${describeSlow(samples, 1_000, killedAt, 'the kill')}; ` +
+      `failover, ${label}: primary on port ${old.port} ${what} at ${FAULT_AT_MS / 1000} s of ${LOAD_SECONDS} s, ` +
+        `${SHOPPERS} shoppers at ${RATE}/s; ${loadFigures(run, 'the kill')}; ` +
         `last refusal ${((lastRefusal - killedAt) / 1000).toFixed(2)} s after the kill; ` +
         (stall
           ? `replication to ${stall.connections} replicas held back for ${STALLED_FOR_MS / 1000} s before the kill; `
           : '') +
-        `adds acknowledged ${acknowledged}, lost ${lost}, applied without a 2xx (refused, or cut off as the load ended) ${extra}, applied twice ${unaccounted}` +
+        `adds acknowledged ${acknowledged}, lost ${lost}, applied without a 2xx (refused, or cut off as the load ` +
+        `ended) ${extra}, applied twice ${unaccounted}` +
         (fault === 'freeze' ? `; the old primary is now: ${roleAfter}` : ''),
     );
     if (fault === 'freeze') expect(roleAfter).toMatch(/^slave /);
-    expect(front.unexpectedExits()).toEqual([]);
-    expect({ errors, timeouts }).toEqual({ errors: 0, timeouts: 0 });
-    expect(wrong.slice(0, 5)).toEqual([]);
-    expect(slow.slice(0, 5)).toEqual([]);
+    expectContractKept(front, run);
+    expect(samples.filter((s) => s.ms > 1_000).slice(0, 5)).toEqual([]);
     expect(lastRefusal - killedAt).toBeLessThan(SERVED_AGAIN_WITHIN_MS);
     expect(samples.some((s) => s.start > lastRefusal && s.status === 201)).toBe(true);
     expect(unaccounted).toBe(0);

@@ -3,16 +3,9 @@
 // (same order id, Idempotent-Replayed: true). Then the same while the gateway process is stopped
 // (SIGTERM) and started again on its port with requests in flight: a client that retries what failed
 // to connect (safe, that is what the key is for) still ends with one order.
-import {
-  TEST_SECRET,
-  connectTestRedis,
-  startControllableRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '@storefront/test-kit';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { connectTestRedis } from '@storefront/test-kit';
 import { call, countBy, formatCounts, newSession, report, type Answer } from '../support/http';
-import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
+import { useFaultStorefront } from './fault-scaffold';
 
 const CLIENTS = 20;
 const PAYMENT = { payment: { token: 'tok_visa' } };
@@ -22,32 +15,11 @@ const CART = [
   { id: 'badger-socks', quantity: 3 },
 ];
 
-let redis: RedisProcess | undefined;
-let proxy: FaultProxy | undefined;
-let store: StorefrontProcesses | undefined;
-const prefix = uniquePrefix('faults-idem');
-
-beforeAll(async () => {
-  redis = await startControllableRedis();
-  // Checkout talks to Redis through the proxy, so the second test can slow its claim and settle down
-  // and be sure to have checkouts in flight when the gateway stops.
-  proxy = await startFaultProxy({ port: redis.port });
-  store = await startStorefrontProcesses({
-    redisUrl: redis.url,
-    redisUrls: { checkout: proxy.url },
-    secret: TEST_SECRET,
-    prefix,
-    // Checkout logs "order placed" (at info) for every order it places: the count of orders from the
-    // service's own side, whatever the clients saw.
-    logLevels: { checkout: 'info' },
-  });
-}, 30_000);
-
-afterAll(async () => {
-  await store?.stop();
-  await proxy?.close();
-  await redis?.stop();
-});
+// Checkout talks to Redis through the proxy, so the second test can slow its claim and settle down
+// and be sure to have checkouts in flight when the gateway stops. Checkout logs "order placed" (at
+// info) for every order it places: the count of orders from the service's own side, whatever the
+// clients saw.
+const storefront = useFaultStorefront('faults-idem', { proxied: ['checkout'], logLevels: { checkout: 'info' } });
 
 async function filledCart(gatewayUrl: string): Promise<string> {
   const token = await newSession(gatewayUrl);
@@ -58,8 +30,9 @@ async function filledCart(gatewayUrl: string): Promise<string> {
 
 /** Orders checkout logged as placed since `from` (an offset into its output). */
 function ordersPlaced(from: number): string[] {
-  return (store as StorefrontProcesses).checkout
-    .output()
+  return storefront
+    .front()
+    .checkout.output()
     .slice(from)
     .split('\n')
     .filter((line) => line.includes('"order placed"'))
@@ -90,17 +63,17 @@ function tally(answers: Answer[]) {
 
 async function expectOneOrderInRedisAndCartEmpty(gatewayUrl: string, token: string) {
   expect((await call(gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({ cart: [] });
-  const check = connectTestRedis((redis as RedisProcess).url);
+  const check = connectTestRedis(storefront.redis().url);
   try {
     // Nothing claimed is left behind (the order's lines left for good).
-    expect(await check.keys(`${prefix}claim:*`)).toEqual([]);
+    expect(await check.keys(`${storefront.prefix}claim:*`)).toEqual([]);
   } finally {
     check.disconnect();
   }
 }
 
 it(`${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly one order, the rest 409 IDEMPOTENCY_IN_PROGRESS or the replay`, async () => {
-  const front = store as StorefrontProcesses;
+  const front = storefront.front();
   const token = await filledCart(front.gateway.url);
   const logFrom = front.checkout.output().length;
   const headers = { 'Idempotency-Key': 'order-concurrent-1' };
@@ -130,8 +103,8 @@ it(`${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly one order,
 });
 
 it(`the same with the gateway stopped (SIGTERM) and started again mid-way: still exactly one order`, async () => {
-  const front = store as StorefrontProcesses;
-  const link = proxy as FaultProxy;
+  const front = storefront.front();
+  const link = storefront.proxy();
   const token = await filledCart(front.gateway.url);
   const logFrom = front.checkout.output().length;
   const headers = { 'Idempotency-Key': 'order-restart-1' };

@@ -3,44 +3,17 @@
 // 503 CART_UNAVAILABLE, and yet the add WAS applied. This is why a client must re-read the cart
 // before it retries an add (docs/DECISIONS.md "Redis down or slow"): adds are not idempotent, and a
 // blind retry adds twice.
-import {
-  TEST_SECRET,
-  connectTestRedis,
-  startControllableRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '@storefront/test-kit';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { connectTestRedis, waitReady } from '@storefront/test-kit';
 import { call, newSession, report } from '../support/http';
-import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
+import { useFaultStorefront } from './fault-scaffold';
 
-let redis: RedisProcess | undefined;
-let proxy: FaultProxy | undefined;
-let store: StorefrontProcesses | undefined;
-const prefix = uniquePrefix('faults-lost-reply');
-
-beforeAll(async () => {
-  redis = await startControllableRedis();
-  proxy = await startFaultProxy({ port: redis.port });
-  // Only inventory (which runs every cart change) goes through the proxy: the gateway's session check
-  // must not be the connection that gets cut.
-  store = await startStorefrontProcesses({
-    redisUrl: redis.url,
-    redisUrls: { inventory: proxy.url },
-    secret: TEST_SECRET,
-    prefix,
-  });
-}, 30_000);
-
-afterAll(async () => {
-  await store?.stop();
-  await proxy?.close();
-  await redis?.stop();
-});
+// Only inventory (which runs every cart change) goes through the proxy: the gateway's session check
+// must not be the connection that gets cut.
+const storefront = useFaultStorefront('faults-lost-reply', { proxied: ['inventory'] });
 
 it('an add whose reply is lost after Redis applied it: the client sees 503 CART_UNAVAILABLE, and the add was applied', async () => {
-  const front = store as StorefrontProcesses;
-  const link = proxy as FaultProxy;
+  const front = storefront.front();
+  const link = storefront.proxy();
   const token = await newSession(front.gateway.url);
   // A first add loads the cart script into Redis, so the add under test is one EVALSHA that runs (a
   // NOSCRIPT answer would be cut instead, and nothing would have been applied).
@@ -82,9 +55,9 @@ it('an add whose reply is lost after Redis applied it: the client sees 503 CART_
   expect(blindLine).toEqual({ id: 'badger-wallet', quantity: 2 });
 
   // The same in Redis itself: one cart, with the first mug and the wallet twice.
-  const check = connectTestRedis((redis as RedisProcess).url);
+  const check = connectTestRedis(storefront.redis().url);
   try {
-    const carts = await check.keys(`${prefix}cart:*`);
+    const carts = await check.keys(`${storefront.prefix}cart:*`);
     expect(carts).toHaveLength(1);
     expect(await check.hgetall(carts[0])).toEqual({ 'badger-mug': '1', 'badger-wallet': '2' });
   } finally {

@@ -1,9 +1,9 @@
 // Redis is down when the services start. They must start anyway (an orchestrator starts
 // them in any order, and a crash loop would only delay recovery), say 503 on /readyz and refuse cart
 // requests with 503 CART_UNAVAILABLE, then serve once Redis comes up, in the same processes.
-import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess } from '@storefront/test-kit';
+import { TEST_SECRET, startControllableRedis, uniquePrefix, type RedisProcess, waitReady } from '@storefront/test-kit';
 import { call, report } from '../support/http';
-import { startStorefrontProcesses, waitReady, type StorefrontProcesses } from '../support/storefront-processes';
+import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 
 let redis: RedisProcess | undefined;
 let store: StorefrontProcesses | undefined;

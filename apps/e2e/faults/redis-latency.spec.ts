@@ -2,16 +2,9 @@
 // must not turn into failures or, worse, into changes applied twice. A client that timed out and
 // retried a command would do exactly that; the fast-fail client never retries (maxRetriesPerRequest 0)
 // and this shows it at the level of the cart.
-import {
-  TEST_SECRET,
-  connectTestRedis,
-  startControllableRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '@storefront/test-kit';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { call, countBy, formatCounts, inParallel, newSession, quantile, report } from '../support/http';
-import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
+import { connectTestRedis, inPool, percentile } from '@storefront/test-kit';
+import { call, countBy, formatCounts, newSession, report } from '../support/http';
+import { useFaultStorefront } from './fault-scaffold';
 
 // 100 ms each way, so 200 ms added to every Redis round trip. The request-path client gives a command
 // 500 ms (REDIS_COMMAND_TIMEOUT_MS, also the socket's silence timeout): 200 ms each way would make the
@@ -21,34 +14,19 @@ const LATENCY_EACH_WAY_MS = 100;
 const ADDS = 40;
 const CONCURRENCY = 10;
 
-let redis: RedisProcess | undefined;
-let proxy: FaultProxy | undefined;
-let store: StorefrontProcesses | undefined;
-const prefix = uniquePrefix('faults-latency');
-
-beforeAll(async () => {
-  redis = await startControllableRedis();
-  proxy = await startFaultProxy({ port: redis.port });
-  // Every service talks to Redis through the proxy only.
-  store = await startStorefrontProcesses({ redisUrl: proxy.url, secret: TEST_SECRET, prefix });
-}, 30_000);
-
-afterAll(async () => {
-  await store?.stop();
-  await proxy?.close();
-  await redis?.stop();
-});
+// Every service talks to Redis through the proxy only.
+const storefront = useFaultStorefront('faults-latency', { proxied: ['gateway', 'inventory', 'checkout'] });
 
 it(`${LATENCY_EACH_WAY_MS} ms each way on the Redis link: every request succeeds and ${ADDS} concurrent adds of 1 end at exactly ${ADDS}`, async () => {
-  const front = store as StorefrontProcesses;
-  const link = proxy as FaultProxy;
+  const front = storefront.front();
+  const link = storefront.proxy();
   link.setLatency(LATENCY_EACH_WAY_MS);
   // A command that timed out would drop its connection (socketTimeout) and the client would connect
   // again: counting the proxy's connections shows whether any did.
   const connectionsBefore = link.connectionsAccepted();
 
   const token = await newSession(front.gateway.url);
-  const adds = await inParallel(Array.from({ length: ADDS }), CONCURRENCY, () =>
+  const adds = await inPool(Array.from({ length: ADDS }), CONCURRENCY, () =>
     call(front.gateway.url, 'POST', '/Cart/Item', { token, body: { id: 'badger-hoodie', quantity: 1 } }),
   );
   const read = await call(front.gateway.url, 'GET', '/Cart', { token });
@@ -63,7 +41,7 @@ it(`${LATENCY_EACH_WAY_MS} ms each way on the Redis link: every request succeeds
   const latencies = adds.map((answer) => answer.ms);
   report(
     `${LATENCY_EACH_WAY_MS} ms each way (${2 * LATENCY_EACH_WAY_MS} ms per Redis round trip): ${ADDS} adds at ${CONCURRENCY} at a time: ` +
-      `${formatCounts(countBy(adds, (a) => String(a.status)))}, latency min ${Math.min(...latencies)} p50 ${quantile(latencies, 0.5)} max ${Math.max(...latencies)} ms; ` +
+      `${formatCounts(countBy(adds, (a) => String(a.status)))}, latency min ${Math.min(...latencies)} p50 ${percentile(latencies, 0.5)} max ${Math.max(...latencies)} ms; ` +
       `cart after: ${JSON.stringify(read.body)} (${read.ms} ms); checkout ${checkout.status} in ${checkout.ms} ms; ` +
       `proxy connections accepted during the test: ${connectionsAfter - connectionsBefore}`,
   );
@@ -78,13 +56,13 @@ it(`${LATENCY_EACH_WAY_MS} ms each way on the Redis link: every request succeeds
   expect(checkout.body?.order?.items).toEqual([expect.objectContaining({ id: 'badger-hoodie', quantity: ADDS })]);
   expect(afterCheckout.body).toEqual({ cart: [] });
   expect(connectionsAfter - connectionsBefore).toBe(0);
-  expect(store?.unexpectedExits()).toEqual([]);
+  expect(storefront.front().unexpectedExits()).toEqual([]);
 
   // And in Redis itself: the order took the ADDS units, nothing came back, nothing else is left.
-  const check = connectTestRedis((redis as RedisProcess).url);
+  const check = connectTestRedis(storefront.redis().url);
   try {
-    const carts = await check.keys(`${prefix}cart:*`);
-    const claims = await check.keys(`${prefix}claim:*`);
+    const carts = await check.keys(`${storefront.prefix}cart:*`);
+    const claims = await check.keys(`${storefront.prefix}claim:*`);
     expect({ carts, claims }).toEqual({ carts: [], claims: [] });
   } finally {
     check.disconnect();

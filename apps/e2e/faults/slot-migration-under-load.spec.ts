@@ -7,8 +7,9 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { TEST_SECRET, keysMatching, startRedisCluster, uniquePrefix, type TestCluster } from '@storefront/test-kit';
-import { compareCartsWithAnswers, describeSlow, startShoppersLoad } from './cart-load';
-import { countBy, formatCounts, quantile, report } from '../support/http';
+import { compareCartsWithAnswers } from './cart-load';
+import { expectContractKept, faultUnderLoad, loadFigures } from './fault-scaffold';
+import { countBy, formatCounts, report } from '../support/http';
 import { startStorefrontProcesses, type StorefrontProcesses } from '../support/storefront-processes';
 
 const LOAD_SECONDS = 20;
@@ -47,55 +48,49 @@ it('moves the slots of some carts to another primary under load: nothing lost, n
       prefix,
     });
     const front = store;
-    const { tokens, load } = await startShoppersLoad(front.gateway.url, {
-      shoppers: SHOPPERS,
-      durationSec: LOAD_SECONDS,
-      rate: RATE,
+    const plan = { shoppers: SHOPPERS, rate: RATE, durationSec: LOAD_SECONDS, faultAtMs: RESHARD_AT_MS };
+    let reshardMs = 0;
+    let move = { count: 0, to: cluster.nodes[0], fromPort: 0, movedCarts: [] as number[], cartSlots: [] as number[] };
+    const run = await faultUnderLoad(front, plan, async () => {
+      // The primary with the most carts gives away its lowest slots up to and including the slot of
+      // half of its carts (redis-cli moves a node's lowest slots first).
+      const [from, ...others] = (await cartSlotsByPrimary(cluster, prefix)).sort(
+        (a, b) => b.slots.length - a.slots.length,
+      );
+      const to = others[0]?.node ?? cluster.nodes.find((node) => node !== from.node && cluster.nodes.indexOf(node) < 3);
+      if (!to) throw new Error('no other primary to move slots to');
+      const cartSlots = [...new Set(from.slots)].sort((a, b) => a - b);
+      const lastMoved = cartSlots[Math.ceil(cartSlots.length / 2) - 1];
+      const owned = await cluster.slotsOf(from.node);
+      const count = owned.filter((slot) => slot <= lastMoved).length;
+      move = {
+        count,
+        to,
+        fromPort: from.node.port,
+        movedCarts: cartSlots.filter((slot) => slot <= lastMoved),
+        cartSlots,
+      };
+      const reshardStarted = Date.now();
+      await cluster.reshard(from.node, to, count);
+      reshardMs = Date.now() - reshardStarted;
+      return reshardStarted;
     });
-    await new Promise((resolve) => setTimeout(resolve, RESHARD_AT_MS));
-
-    // The primary with the most carts gives away its lowest slots up to and including the slot of
-    // half of its carts (redis-cli moves a node's lowest slots first).
-    const [from, ...others] = (await cartSlotsByPrimary(cluster, prefix)).sort(
-      (a, b) => b.slots.length - a.slots.length,
-    );
-    const to = others[0]?.node ?? cluster.nodes.find((node) => node !== from.node && cluster.nodes.indexOf(node) < 3);
-    if (!to) throw new Error('no other primary to move slots to');
-    const cartSlots = [...new Set(from.slots)].sort((a, b) => a - b);
-    const lastMoved = cartSlots[Math.ceil(cartSlots.length / 2) - 1];
-    const owned = await cluster.slotsOf(from.node);
-    const count = owned.filter((slot) => slot <= lastMoved).length;
-    const movedCarts = cartSlots.filter((slot) => slot <= lastMoved);
-    const reshardStarted = Date.now();
-    await cluster.reshard(from.node, to, count);
-    const reshardMs = Date.now() - reshardStarted;
-
-    const loadResult = await load.done;
-    const { samples, errors, timeouts } = loadResult;
+    const { samples, faultAt: reshardStarted } = run;
+    const { count, to, movedCarts, cartSlots } = move;
     const nowServedBy = await Promise.all(movedCarts.map((slot) => cluster.primaryOf(slot)));
-    const wrong = samples.filter(
-      (s) => !(s.status === 200 || s.status === 201 || (s.status === 503 && s.code === 'CART_UNAVAILABLE')),
-    );
-    const slow = samples.filter((s) => s.ms > 1_000);
     const during = samples.filter((s) => s.end >= reshardStarted && s.start <= reshardStarted + reshardMs);
-    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, tokens, loadResult);
-    const latencies = samples.map((s) => s.ms);
+    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, run.tokens, run);
     report(
-      `slot migration: ${count} slots (holding ${movedCarts.length} of ${cartSlots.length} carts' slots) moved from port ` +
-        `${from.node.port} to ${to.port} in ${(reshardMs / 1000).toFixed(1)} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
-        `${samples.length} answers: ${formatCounts(countBy(samples, (s) => `${s.status}${s.code ? ` ${s.code}` : ''}`))}; ` +
-        `during the move: ${formatCounts(countBy(during, (s) => String(s.status)))}; no answer: ${errors} (timeouts ${timeouts}); ` +
-        `latency p50 ${quantile(latencies, 0.5)} ms p99 ${quantile(latencies, 0.99)} ms max ${Math.max(...latencies)} ms, ` +
-        `${describeSlow(samples, 1_000, reshardStarted, 'the reshard')}; ` +
+      `slot migration: ${count} slots (holding ${movedCarts.length} of ${cartSlots.length} carts' slots) moved from ` +
+        `port ${move.fromPort} to ${to.port} in ${(reshardMs / 1000).toFixed(1)} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
+        `${loadFigures(run, 'the reshard')}; during the move: ${formatCounts(countBy(during, (s) => String(s.status)))}; ` +
         `adds acknowledged ${samples.filter((s) => s.kind === 'add' && s.status === 201).length}, lost ${lost}, ` +
         `applied without a 2xx (refused, or cut off as the load ended) ${extra}, applied twice ${unaccounted}`,
     );
     expect(movedCarts.length).toBeGreaterThan(0);
     expect(nowServedBy.map((node) => node.port)).toEqual(movedCarts.map(() => to.port));
-    expect(front.unexpectedExits()).toEqual([]);
-    expect({ errors, timeouts }).toEqual({ errors: 0, timeouts: 0 });
-    expect(wrong.slice(0, 5)).toEqual([]);
-    expect(slow.slice(0, 5)).toEqual([]);
+    expectContractKept(front, run);
+    expect(samples.filter((s) => s.ms > 1_000).slice(0, 5)).toEqual([]);
     expect({ lost, unaccounted }).toEqual({ lost: 0, unaccounted: 0 });
   } finally {
     await store?.stop();

@@ -4,15 +4,7 @@
 //
 // Prints one line per check and `smoke: N passed, N failed`; exits 1 if any check failed.
 
-import { jsonBody, type Body } from '../support/http';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The answer as a JSON object; undefined where it is none (see `text`). */
-  body: Body | undefined;
-}
+import { call as callStorefront, type Answer, type Body } from '../support/http';
 
 const [baseArg, ...rest] = process.argv.slice(2);
 if (!baseArg || !/^https?:\/\//.test(baseArg)) {
@@ -28,18 +20,8 @@ for (let i = 0; i < rest.length; i++) {
   }
 }
 
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: jsonBody(text) };
+function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
+  return callStorefront(base, method, path, { ...options, timeoutMs: 5_000 });
 }
 
 let passed = 0;

@@ -1,4 +1,6 @@
-// One HTTP call to the storefront, timed at the client, and the summaries the fault specs print.
+// One HTTP call to the storefront (the test kit's client, with the answers the contract gives), and the
+// summaries the fault specs print.
+import { callJson, type JsonReply } from '@storefront/test-kit';
 
 /**
  * A JSON answer of the storefront, as docs/CONTRACT.md gives it: each route answers with some of these
@@ -18,47 +20,17 @@ export interface Body {
   error?: { code: string; message: string };
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  /** The answer's text, JSON or not. */
-  text: string;
-  /** The answer as a JSON object; undefined where it is none (see `text`). */
-  body: Body | undefined;
-  ms: number;
-}
+/** An answer of the storefront: status, headers, text, `body` as JSON, and how long it took. */
+export type Answer = JsonReply<Body>;
 
-/** One call, with the session token as a Bearer header when given. Throws on a network error. */
-export async function call(
+/** One call, with the session token as a Bearer header when given. Throws on a network error or a hang. */
+export function call(
   baseUrl: string,
   method: string,
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const started = performance.now();
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    // Longer than any answer the contract allows: a hang shows up as a failure, not as a stuck test.
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-  });
-  const text = await res.text();
-  const ms = Math.round(performance.now() - started);
-  return { status: res.status, headers: res.headers, text, body: jsonBody(text), ms };
-}
-
-/** The JSON object of an answer's text (the storefront's answers are objects), or undefined. */
-export function jsonBody(text: string): Body | undefined {
-  try {
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Body) : undefined;
-  } catch {
-    return undefined;
-  }
+  return callJson<Body>(baseUrl, method, path, options);
 }
 
 export async function newSession(baseUrl: string): Promise<string> {
@@ -67,31 +39,6 @@ export async function newSession(baseUrl: string): Promise<string> {
   if (answer.status !== 201 || token === undefined)
     throw new Error(`POST /session answered ${answer.status} ${answer.text}`);
   return token;
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-export async function inParallel<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** The value at quantile q (0..1) of `values`, by the nearest-rank method. */
-export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 /** Counts by key, as "key=count" pairs in key order: the figures each spec prints. */

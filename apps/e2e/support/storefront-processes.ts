@@ -8,130 +8,24 @@
 // it is a few milliseconds.
 //
 // Build the bundles first: npx nx run-many -t build -p gateway inventory checkout
-//
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort } from '@storefront/test-kit';
-
-const root = join(__dirname, '../../..');
+import { builtApp, freePort, spawnNodeProcess, waitForAnswer, waitReady, type NodeProcess } from '@storefront/test-kit';
 
 export type AppName = 'gateway' | 'inventory' | 'checkout';
 
-export interface ServiceProcess {
+export interface ServiceProcess extends NodeProcess {
   app: AppName;
   port: number;
   url: string;
-  pid: number;
-  child: ChildProcess;
-  /** stdout and stderr so far (logs at the chosen level). */
-  output(): string;
-  /** Set once the process has exited, whoever stopped it. */
-  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  /** Resident memory (VmRSS) in MB, from /proc. */
-  rssMb(): number;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code once the process is gone. */
-  stop(graceMs?: number): Promise<number | null>;
 }
 
-export function rssMbOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb) / 1024;
-}
-
-// Whatever a test leaves behind (a failed assertion before its afterAll, a crash of Jest itself), no
-// service outlives the test process.
-const everyChild = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of everyChild) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-export function spawnService(app: AppName, port: number, env: Record<string, string>): ServiceProcess {
-  const bundle = join(root, 'dist/apps', app, 'main.js');
-  if (!existsSync(bundle)) {
-    throw new Error(`${bundle} is missing: build first (npx nx run-many -t build -p gateway inventory checkout)`);
-  }
-  const child = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  everyChild.add(child);
-  let output = '';
-  // Keep the tail only: a long run at info level must not grow the test process without bound.
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-1_000_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      everyChild.delete(child);
-      resolve(code);
-    });
-  });
-  if (child.pid === undefined) throw new Error(`${app} did not start`);
-  const pid = child.pid;
-  return {
-    app,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    pid,
-    child,
-    output: () => output,
-    exit: () => exit,
-    rssMb: () => rssMbOf(pid),
-    async stop(graceMs = 5_000) {
-      if (exit) return exit.code;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+function spawnService(app: AppName, port: number, env: Record<string, string>): ServiceProcess {
+  const program = spawnNodeProcess({ name: app, script: builtApp(app), env: { PORT: String(port), ...env } });
+  return { ...program, app, port, url: `http://127.0.0.1:${port}` };
 }
 
 /** Resolves once GET <url>/healthz answers (the process listens), or rejects after `timeoutMs`. */
-export async function waitListening(service: ServiceProcess, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (service.exit())
-      throw new Error(`${service.app} exited (${JSON.stringify(service.exit())}):\n${service.output()}`);
-    try {
-      const res = await fetch(`${service.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${service.app} did not listen within ${timeoutMs} ms:\n${service.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Resolves once GET <url>/readyz is 200 (its Redis answers). */
-export async function waitReady(urls: string[], timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(urls);
-  while (pending.size > 0) {
-    for (const url of [...pending]) {
-      try {
-        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.status === 200) pending.delete(url);
-      } catch {
-        // not yet
-      }
-    }
-    if (pending.size === 0) return;
-    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms: ${[...pending].join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function waitListening(service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+  return waitForAnswer(`${service.url}/healthz`, { timeoutMs, process: service });
 }
 
 export interface StorefrontOptions {
@@ -149,7 +43,7 @@ export interface StorefrontOptions {
   env?: Record<string, string>;
   /** Wait for /readyz of all three (default true; false when Redis is meant to be down). */
   waitForReady?: boolean;
-  /** How long each may take to listen (default 10 s; loading the tracing SDK takes longer). */
+  /** How long each may take to listen (default 20 s; loading the tracing SDK takes longer). */
   listenTimeoutMs?: number;
 }
 

@@ -1,15 +1,11 @@
 // Starts the whole storefront in this process (inventory, checkout, then the gateway in front of
-// them) on a real Redis (one node, or any topology by its environment), through each app's own start function, on free ports.
-import { TEST_SECRET, uniquePrefix } from '@storefront/test-kit';
+// them) on a real Redis (one node, or any topology by its environment), through each app's own start
+// function (its declared entry, @storefront/<app>/server), on free ports.
+import { TEST_SECRET, uniquePrefix, waitReady } from '@storefront/test-kit';
 import type { RunningService } from '@storefront/service-kit';
-import { readCheckoutConfig } from '../../checkout/src/config';
-import type { PaymentProcessor } from '../../checkout/src/payment';
-import { startCheckout } from '../../checkout/src/server';
-import { readGatewayConfig } from '../../gateway/src/config';
-import { startGateway } from '../../gateway/src/server';
-import { readInventoryConfig } from '../../inventory/src/config';
-import { startInventory } from '../../inventory/src/server';
-import { waitReady } from '../support/storefront-processes';
+import { readCheckoutConfig, startCheckout, type PaymentProcessor } from '@storefront/checkout/server';
+import { readGatewayConfig, startGateway } from '@storefront/gateway/server';
+import { readInventoryConfig, startInventory } from '@storefront/inventory/server';
 
 export { call, newSession, type Answer } from '../support/http';
 

@@ -2,9 +2,16 @@
 // driven only through the gateway as a client would. npm run test:topologies runs it on a Redis
 // Cluster and on Sentinel too.
 import type { Cluster, Redis } from 'ioredis';
-import { gatewayIdentity, inspectTestStore, keysMatching, testRedisEnv } from '@storefront/test-kit';
+import { stubPaymentProcessor, type PaymentRequest, type PaymentResult } from '@storefront/checkout/server';
+import {
+  gatedCalls,
+  gatewayIdentity,
+  inspectTestStore,
+  keysMatching,
+  testRedisEnv,
+  type Gate,
+} from '@storefront/test-kit';
 import { call, newSession, startStorefront, type Storefront } from './storefront-harness';
-import { gatedPayments } from '../../checkout/test/gated-payments';
 
 const pay = (token = 'tok_visa') => ({ payment: { token } });
 let store: Storefront;
@@ -74,10 +81,10 @@ it('an Idempotency-Key replays the first answer, and refuses reuse with another 
 
 describe('with a payment held open', () => {
   let slow: Storefront;
-  let payments: ReturnType<typeof gatedPayments>;
+  let payments: Gate<[PaymentRequest], PaymentResult>;
   beforeEach(async () => {
-    payments = gatedPayments();
-    slow = await startStorefront({ redisEnv: testRedisEnv(), payments: payments.processor });
+    payments = gatedCalls(stubPaymentProcessor.charge);
+    slow = await startStorefront({ redisEnv: testRedisEnv(), payments: { charge: payments.call } });
   });
   afterEach(async () => {
     payments.release();

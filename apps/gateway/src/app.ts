@@ -1,7 +1,9 @@
 // The gateway: the only public entry. It issues sessions, checks the token on cart routes, and
 // forwards /Items… and /Cart… to inventory and /Cart/checkout to checkout with a signed hand-off.
+import { existsSync } from 'node:fs';
 import type { Agent } from 'node:http';
-import type { Express } from 'express';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
 import { routeLabel } from '@storefront/observability';
 import {
   createServiceApp,
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   secureCookies: boolean;
   /** The request duration metric. */
   observeRequest?: RequestObserver;
+  /** The storefront page's built files, served at `/`; none when undefined or without an index.html. */
+  pageDir?: string;
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -65,6 +69,32 @@ export function createApp(deps: GatewayDeps): Express {
       app.use('/Items', routeLabel('/Items'), toInventory);
       app.use('/Cart/checkout', routeLabel('/Cart/checkout'), signedIn, toCheckout);
       app.use('/Cart', routeLabel('/Cart'), signedIn, toInventory);
+
+      // The storefront page, after the API so that no file can shadow a route.
+      if (deps.pageDir !== undefined) servePage(app, deps.pageDir, deps.logger);
     },
   });
+}
+
+/**
+ * The page's files at /, GET and HEAD only: any other method, or a file that is not there, falls
+ * through to the JSON 404. The API works without the page: a missing build is a warning.
+ */
+function servePage(app: Express, pageDir: string, logger: Logger): void {
+  if (!existsSync(join(pageDir, 'index.html'))) {
+    logger.warn({ pageDir }, 'no storefront page there: GET / is 404');
+    return;
+  }
+  app.use(
+    express.static(pageDir, {
+      dotfiles: 'ignore',
+      redirect: false,
+      // Revalidate every time (Last-Modified): a new deploy shows at once, with no stale script.
+      setHeaders: (res) => {
+        res.setHeader('Cache-Control', 'no-cache');
+        // Called only for a file it serves: the request metric names the page's mount, not the file.
+        res.locals.metricsRoute = '/';
+      },
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { redisEnv } from '@storefront/redis';
 import { commonEnv, envVar, readConfig } from '@storefront/service-kit';
@@ -15,6 +16,9 @@ const gatewayEnv = z.object({
   RATE_LIMIT_PER_MINUTE: envVar.int(6_000, 0, 10_000_000),
   // How long the gateway waits for a service before answering 503 SERVICE_UNAVAILABLE.
   UPSTREAM_TIMEOUT_MS: envVar.int(5_000, 100, 60_000),
+  // The storefront page's built files, served at /. By default beside the gateway's bundle:
+  // dist/apps/web next to dist/apps/gateway/main.js, and /app/web next to /app/dist/main.js in the image.
+  PAGE_DIR: envVar.string(join(__dirname, '../web')),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv>;

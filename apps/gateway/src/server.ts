@@ -1,4 +1,6 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
+// This file is the app's declared entry, @storefront/gateway/server: how the end-to-end tests start it
+// in their own process. Nothing else of the app is imported from outside it.
 import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
@@ -14,6 +16,8 @@ import { createApp } from './app';
 import type { GatewayConfig } from './config';
 import { createUpstreamAgent } from './proxy';
 import { createSessionStore } from './sessions';
+
+export { readGatewayConfig } from './config';
 
 export async function startGateway(config: GatewayConfig): Promise<RunningService> {
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
@@ -47,6 +51,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     secureCookies: config.NODE_ENV === 'production',
     observeRequest: metrics.requestObserver(),
+    pageDir: config.PAGE_DIR,
   });
   const server = await listen(app, config.PORT);
   return {

@@ -1,10 +1,14 @@
 // Starts inventory from its checked configuration; stop() drains requests and closes Redis.
+// This file is the app's declared entry, @storefront/inventory/server: how the end-to-end tests start it
+// in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
 import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { InventoryConfig } from './config';
+
+export { readInventoryConfig } from './config';
 
 export async function startInventory(config: InventoryConfig): Promise<RunningService> {
   const logger = createLogger({ name: 'inventory', level: config.LOG_LEVEL });

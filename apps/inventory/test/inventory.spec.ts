@@ -4,38 +4,27 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { createCartCache } from '@storefront/cart-cache';
-import { closeRedis, pingRedis } from '@storefront/redis';
-import {
-  TEST_SECRET,
-  connectFastFailClient,
-  connectTestRedis,
-  freshShopper,
-  gatewayIdentity,
-  uniquePrefix,
-} from '@storefront/test-kit';
+import { pingRedis } from '@storefront/redis';
+import { TEST_SECRET, freshShopper, gatewayIdentity, uniquePrefix, useTestRedis } from '@storefront/test-kit';
 import { listItems } from '@storefront/catalog';
 import { createIdentityHandoff, createLogger } from '@storefront/service-kit';
 import { createApp } from '../src/app';
 
+const store = useTestRedis('inventory');
 let redis: Redis;
 let inspect: Redis;
 let app: Express;
-let prefix: string;
+const prefix = uniquePrefix('inventory');
 
-beforeAll(async () => {
-  redis = await connectFastFailClient();
-  inspect = connectTestRedis();
-  prefix = uniquePrefix('inventory');
+beforeAll(() => {
+  redis = store.redis();
+  inspect = store.inspect();
   app = createApp({
     carts: createCartCache({ redis, secret: TEST_SECRET, prefix, limits: { maxLines: 3 } }),
     handoff: createIdentityHandoff(TEST_SECRET),
     logger: createLogger({ name: 'inventory', level: 'silent' }),
     checkReady: () => pingRedis(redis),
   });
-});
-afterAll(async () => {
-  await closeRedis(redis);
-  await inspect.quit();
 });
 
 /** A request as the gateway would forward it for `shopper`. */

@@ -1,32 +1,19 @@
 // The cart operations against a real Redis: results, the state left in Redis, expiry and limits.
 import type { Cluster, Redis } from 'ioredis';
 import { CartLimitError, CheckoutInProgressError, createCartCache, type CartLine } from '@storefront/cart-cache';
-import type { RedisConnection } from '@storefront/redis';
-import {
-  TEST_SECRET,
-  connectTestStore,
-  freshShopper,
-  inspectTestStore,
-  keysMatching,
-  uniquePrefix,
-} from '@storefront/test-kit';
+import { TEST_SECRET, freshShopper, keysMatching, uniquePrefix, useTestStore } from '@storefront/test-kit';
 
 const TTL_SECONDS = 3600;
-let connection: RedisConnection;
+const store = useTestStore();
 let redis: Redis | Cluster;
 let inspect: Redis | Cluster;
 let prefix: string;
 
 const sorted = (cart: CartLine[]) => [...cart].sort((a, b) => a.id.localeCompare(b.id));
 
-beforeAll(async () => {
-  connection = await connectTestStore();
-  redis = connection.client;
-  inspect = inspectTestStore();
-});
-afterAll(async () => {
-  await connection.close();
-  await inspect.quit();
+beforeAll(() => {
+  redis = store.connection().client;
+  inspect = store.inspect();
 });
 beforeEach(() => {
   prefix = uniquePrefix('cart-cache');

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { boundPort, closeServer, createLogger, createServiceApp, jsonBody, listen } from '@storefront/service-kit';
-import { exchange, responsesOf, type RawResponse } from './raw-http';
+import { exchange, responsesOf, type RawResponse } from '@storefront/test-kit';
 
 const DEADLINES = { headersMs: 400, requestMs: 1_000 };
 

@@ -1,10 +1,49 @@
 // The test kit, @storefront/test-kit: what tests and tools share (a real Redis for every test, test
-// identities, polling); never imported by production code.
+// identities, polling, child processes, one HTTP client, load, percentiles); never imported by
+// production code.
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '@storefront/redis';
 import { IDENTITY_HEADER, createIdentityHandoff, readConfig } from '@storefront/service-kit';
 
+export {
+  callJson,
+  exchange,
+  jsonObjectOf,
+  responsesOf,
+  sendRequest,
+  type HttpReply,
+  type HttpRequest,
+  type JsonReply,
+  type RawExchange,
+  type RawResponse,
+  type RawStep,
+  type SendOptions,
+} from './lib/http-client';
+export {
+  runLoad,
+  startLoad,
+  unexpectedAnswers,
+  type LoadAnswer,
+  type LoadOptions,
+  type LoadRequest,
+  type LoadResult,
+  type RunningLoad,
+} from './lib/load';
+export {
+  rssMbOf,
+  spawnNodeProcess,
+  startNodeService,
+  waitForAnswer,
+  waitReady,
+  type NodeProcess,
+  type NodeProcessOptions,
+  type NodeService,
+  type ProcessExit,
+} from './lib/node-process';
+export { gatedCalls, type Gate } from './lib/gate';
+export { inPool, percentile } from './lib/pool';
+export { builtApp, workspaceRoot } from './lib/workspace';
 export { commandsSentDuring, type SentCommand } from './lib/commands-sent';
 export { parseMetrics, scrapeMetrics, type Labels, type MetricsSnapshot } from './lib/prometheus-text';
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
@@ -126,6 +165,40 @@ export async function connectFastFailClient(url = testRedisUrl(), name = 'test')
   const redis = createRedisClient(url, { name });
   await waitUntilReady(redis);
   return redis;
+}
+
+/**
+ * For a spec file: before its tests, the production client (fast-fail) on this run's test Redis and a
+ * plain client to look at what the code under test left; both closed after its tests.
+ */
+export function useTestRedis(name = 'test'): { redis(): Redis; inspect(): Redis } {
+  let redis: Redis | undefined;
+  let inspect: Redis | undefined;
+  beforeAll(async () => {
+    redis = await connectFastFailClient(undefined, name);
+    inspect = connectTestRedis();
+  });
+  afterAll(async () => {
+    const { closeRedis } = await import('@storefront/redis');
+    if (redis) await closeRedis(redis);
+    await inspect?.quit();
+  });
+  return { redis: () => redis as Redis, inspect: () => inspect as Redis };
+}
+
+/** As useTestRedis, on this run's topology: the production connection, and a forgiving client to look. */
+export function useTestStore(name = 'test'): { connection(): RedisConnection; inspect(): Redis | Cluster } {
+  let connection: RedisConnection | undefined;
+  let inspect: Redis | Cluster | undefined;
+  beforeAll(async () => {
+    connection = await connectTestStore(name);
+    inspect = inspectTestStore();
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await inspect?.quit();
+  });
+  return { connection: () => connection as RedisConnection, inspect: () => inspect as Redis | Cluster };
 }
 
 /** The header a service expects from the gateway, signed with TEST_SECRET for one request. */

@@ -10,39 +10,26 @@ export interface CartMemory {
   storefrontBytes: number;
   /** How Redis stores the hash (listpack while small: one compact allocation). */
   storefrontEncoding: string;
-  storefrontKeyLength: number;
   articleBytes: number;
-  articleKeyLength: number;
-  /** Length of the article's JSON string itself. */
-  articleJsonLength: number;
 }
 
-export const CART_SIZES = [1, 10, 50];
-
-export async function measureCartMemory(ctx: BenchContext): Promise<CartMemory[]> {
+export async function measureCartMemory(ctx: BenchContext, prefix: string): Promise<CartMemory[]> {
   const results: CartMemory[] = [];
   // A shopper id as long as the gateway's (32 characters), so both keys are as long as in production.
   const shopper = 'memory-shopper-0123456789abcdefg';
-  for (const size of CART_SIZES) {
+  const usage = async (key: string) => Number(await ctx.control.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  for (const lines of [1, 10, 50]) {
     await ctx.control.flushall();
-    const lines = cartOf(size);
-    await seedCarts(ctx, [shopper], lines);
+    await seedCarts(ctx, [shopper], cartOf(lines));
     // The library keeps its key names to itself: find the one cart it wrote (its tag is in braces).
-    const [, keys] = await ctx.control.scan('0', 'MATCH', `${ctx.prefix}cart:{*`, 'COUNT', 1000);
+    const [, keys] = await ctx.control.scan('0', 'MATCH', `${prefix}cart:{*`, 'COUNT', 1000);
     if (keys.length !== 1) throw new Error(`expected one cart key after seeding, found ${keys.length}`);
-    const cartKey = keys[0];
-    const json = JSON.stringify(lines);
-    const articleKey = articleCartKey(shopper);
-    await ctx.control.set(articleKey, json);
-    const usage = async (key: string) => Number(await ctx.control.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+    await ctx.control.set(articleCartKey(shopper), JSON.stringify(cartOf(lines)));
     results.push({
-      lines: size,
-      storefrontBytes: await usage(cartKey),
-      storefrontEncoding: String(await ctx.control.call('OBJECT', 'ENCODING', cartKey)),
-      storefrontKeyLength: cartKey.length,
-      articleBytes: await usage(articleKey),
-      articleKeyLength: articleKey.length,
-      articleJsonLength: Buffer.byteLength(json),
+      lines,
+      storefrontBytes: await usage(keys[0]),
+      storefrontEncoding: String(await ctx.control.call('OBJECT', 'ENCODING', keys[0])),
+      articleBytes: await usage(articleCartKey(shopper)),
     });
   }
   return results;

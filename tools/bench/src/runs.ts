@@ -1,113 +1,90 @@
 // One measured run of a scenario: fresh data set, warm-up, fresh data set again, then the run itself
-// between two INFO snapshots and two CPU readings of every process.
+// between two readings of every process's CPU, with every process's resident memory sampled meanwhile.
 import { performance } from 'node:perf_hooks';
+import { rssMbOf, runLoad, type LoadResult } from '@storefront/test-kit';
 import type { BenchContext } from './context';
-import { machineBusySeconds } from './processes';
-import { runLoad, unexpectedAnswers, type LoadResult } from './load';
-import { difference, takeSnapshot, type RedisDelta } from './redis-stats';
-import type { LostUpdates, Scenario } from './scenarios';
+import { cpuSecondsOf, machineBusySeconds } from './cpu';
+import type { Scenario } from './scenarios';
 
 export interface ScenarioRun {
   scenario: string;
   round: number;
   load: LoadResult;
-  /** Requests without the expected answer, plus requests that got no answer at all. */
+  /** Requests without the expected answer, answered otherwise or not at all. */
   errors: number;
-  redis: RedisDelta;
-  roundTripsPerRequest: number;
-  bytesToRedisPerRequest: number;
-  bytesFromRedisPerRequest: number;
   /** Per process: share of one core during the run, in percent, and CPU microseconds per request. */
   cpu: Record<string, { percent: number; microsecondsPerRequest: number }>;
+  /** Per process: the most resident memory seen during the run, in MB. */
+  rssMb: Record<string, number>;
   /** CPU the rest of the machine used meanwhile, in percent of one core: the noise of this run. */
   otherWorkPercent: number;
-  /**
-   * Little's law: connections in use = throughput × mean latency. Close to the connection count when
-   * the latencies are right; far off when the server closed connections and autocannon's clock lied.
-   */
-  littleConcurrency: number;
-  lostUpdates?: LostUpdates;
-  /** The measured run on the monotonic clock, in microseconds (V8 stamps profile samples with it). */
-  window: { fromMicros: number; toMicros: number };
+  /** Hot-shopper scenarios: acknowledged adds, and the quantity Redis holds afterwards. */
+  lostUpdates?: { acknowledged: number; stored: number };
 }
 
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+/** Samples each process's resident memory every 100 ms; the function it returns stops and gives the peaks. */
+function watchMemory(processes: { name: string; pid: number }[]) {
+  const peak: Record<string, number> = {};
+  const sample = () => {
+    for (const { name, pid } of processes) {
+      try {
+        peak[name] = Math.max(peak[name] ?? 0, rssMbOf(pid));
+      } catch {
+        // gone: nothing to read
+      }
+    }
+  };
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
 
-// Fixed-count runs: the count comes from the warm-up's rate, bounded so that a wild estimate on a
-// noisy machine can neither make a run meaningless nor blow the time budget.
-const MIN_REQUESTS_PER_CONNECTION = 6;
-const MAX_REQUESTS = 100_000;
-
-export async function runScenario(
-  ctx: BenchContext,
-  scenario: Scenario,
-  round: number,
-  commandsInsideScripts: ReadonlySet<string>,
-): Promise<ScenarioRun> {
+/** At `rate` requests per second if given, else as fast as answered. */
+export async function runScenario(ctx: BenchContext, scenario: Scenario, round: number, rate?: number) {
   const { settings, control } = ctx;
   const connections = settings.connections;
-
   await control.flushall();
-  // The first round also warms the processes up (JIT), hence a longer warm-up, unless each warm-up
-  // request needs a costly data set of its own.
-  const warmUpRequests = Math.max(
-    connections,
-    scenario.warmUpRequests ?? settings.warmUpRequests * (round <= 1 ? 3 : 1),
-  );
-  const warmUp = await scenario.prepare(ctx, scenario.warmUpOnMeasuredData ? 'measured' : 'warm-up', warmUpRequests);
-  const warmUpLoad = await runLoad({
-    url: warmUp.url,
-    connections,
-    requests: warmUpRequests,
-    nextRequest: warmUp.nextRequest,
-  });
-  const requests = Math.round(
-    Math.min(
-      scenario.maxRequests ?? MAX_REQUESTS,
-      Math.max(MIN_REQUESTS_PER_CONNECTION * connections, warmUpLoad.requestsPerSecond * settings.secondsPerRun),
-    ),
-  );
+  // The first round also warms the processes up (JIT), hence a longer warm-up.
+  const warmUpRequests = scenario.warmUpRequests ?? settings.warmUpRequests * (round <= 1 ? 3 : 1);
+  const warmUp = await scenario.prepare(ctx, 'warm-up', warmUpRequests);
+  const warmUpRate = (await runLoad({ ...warmUp, connections, requests: warmUpRequests })).requestsPerSecond;
+  // A fixed count, from the warm-up's rate, bounded so that a wild estimate on a noisy machine can
+  // neither make a run meaningless nor blow the time budget.
+  const wanted = (rate ?? warmUpRate) * settings.secondsPerRun;
+  const requests = Math.round(Math.min(scenario.maxRequests ?? 100_000, Math.max(6 * connections, wanted)));
+  await control.flushall();
+  const prepared = await scenario.prepare(ctx, 'measured', requests);
 
-  let prepared = warmUp;
-  if (!scenario.warmUpOnMeasuredData) {
-    await control.flushall();
-    prepared = await scenario.prepare(ctx, 'measured', requests);
-  }
   const processes = ctx.processes();
-  const cpuBefore = processes.map((p) => p.cpuSeconds());
+  const cpuBefore = processes.map((p) => cpuSecondsOf(p.pid));
   const machineBefore = machineBusySeconds();
-  const before = await takeSnapshot(control);
+  const stopWatching = watchMemory(processes.filter((p) => p.pid !== process.pid));
   const startedAt = performance.now();
-  const fromMicros = monotonicMicros();
-  const load = await runLoad({ url: prepared.url, connections, requests, nextRequest: prepared.nextRequest });
-  const toMicros = monotonicMicros();
+  const load = await runLoad({ ...prepared, connections, requests, overallRate: rate });
   const wallSeconds = (performance.now() - startedAt) / 1000;
-  const after = await takeSnapshot(control);
-  const cpuAfter = processes.map((p) => p.cpuSeconds());
-  const machineSeconds = machineBusySeconds() - machineBefore;
-  const lostUpdates = prepared.countLostUpdates ? await prepared.countLostUpdates(load, requests) : undefined;
+  const rssMb = stopWatching();
+  const cpuSeconds = processes.map((p, i) => cpuSecondsOf(p.pid) - cpuBefore[i]);
+  const otherSeconds = machineBusySeconds() - machineBefore - cpuSeconds.reduce((sum, s) => sum + s, 0);
 
-  const redis = difference(before, after, commandsInsideScripts);
   const perRequest = (value: number) => (load.requests > 0 ? value / load.requests : 0);
-  const cpu: ScenarioRun['cpu'] = {};
-  processes.forEach((process, i) => {
-    const seconds = cpuAfter[i] - cpuBefore[i];
-    cpu[process.name] = { percent: (100 * seconds) / wallSeconds, microsecondsPerRequest: perRequest(seconds * 1e6) };
-  });
-  const ownSeconds = cpuAfter.reduce((sum, after, i) => sum + (after - cpuBefore[i]), 0);
-  return {
+  const acknowledged = load.statuses[prepared.expectedStatus] ?? 0;
+  const run: ScenarioRun = {
     scenario: scenario.id,
     round,
     load,
-    errors: unexpectedAnswers(load, prepared.expectedStatuses) + (requests - load.requests),
-    redis,
-    roundTripsPerRequest: perRequest(redis.roundTrips),
-    bytesToRedisPerRequest: perRequest(redis.bytesToRedis),
-    bytesFromRedisPerRequest: perRequest(redis.bytesFromRedis),
-    cpu,
-    otherWorkPercent: Math.max(0, (100 * (machineSeconds - ownSeconds)) / wallSeconds),
-    littleConcurrency: load.requestsPerSecond * (load.latencyMs.mean / 1000),
-    lostUpdates,
-    window: { fromMicros, toMicros },
+    errors: requests - acknowledged,
+    cpu: Object.fromEntries(
+      processes.map(({ name }, i) => [
+        name,
+        { percent: (100 * cpuSeconds[i]) / wallSeconds, microsecondsPerRequest: perRequest(cpuSeconds[i] * 1e6) },
+      ]),
+    ),
+    rssMb,
+    otherWorkPercent: Math.max(0, (100 * otherSeconds) / wallSeconds),
+    lostUpdates: prepared.storedQuantity ? { acknowledged, stored: await prepared.storedQuantity() } : undefined,
   };
+  return run;
 }

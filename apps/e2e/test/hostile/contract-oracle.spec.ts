@@ -26,7 +26,7 @@ const post: Sent = { method: 'POST', path: '/Cart/Item', headers: {} };
 
 function reply(status: number, body: unknown, type = 'application/json; charset=utf-8'): Reply {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { status, headers: { 'content-type': type }, text, ms: 1 };
+  return { status, headers: new Headers({ 'content-type': type }), text, ms: 1 };
 }
 
 function error(code: string, message: string): unknown {

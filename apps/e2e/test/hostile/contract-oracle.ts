@@ -2,8 +2,9 @@
 // docs/CONTRACT.md requires (or allows), and the checks every answer must pass. Pure functions, no
 // network and no Redis, so that the oracle can be tested on its own (contract-oracle.spec.ts): a
 // property is only as good as the oracle that judges it.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { ITEM_ID_PATTERN, findItem } from '@storefront/catalog';
+import type { HttpReply } from '@storefront/test-kit';
 
 // The contract's limits (docs/CONTRACT.md): defaults, which the harness does not change.
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -19,12 +20,8 @@ export interface Sent {
   body?: string;
 }
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  ms: number;
-}
+/** An answer as the test kit's client gives it: status, headers, text, and how long it took. */
+export type Reply = HttpReply;
 
 // ---------------------------------------------------------------------------------------------
 // Failure messages.
@@ -46,7 +43,7 @@ export function account(sent: Sent, reply?: Reply, hidden: Iterable<string> = []
   const body = sent.body === undefined ? '' : ` body=${quote(cut(sent.body))}`;
   const request = mask(`${sent.method} ${quote(cut(sent.path))} headers=${quote(sent.headers)}${body}`);
   if (!reply) return request;
-  const type = quote(reply.headers['content-type'] ?? '');
+  const type = quote(reply.headers.get('content-type') ?? '');
   return `${request}\n  -> ${reply.status} ${type} ${mask(reply.text.slice(0, 500))}`;
 }
 
@@ -90,7 +87,7 @@ export function stackTraceIn(message: string, echoes: readonly string[] = []): R
 export function judge(sent: Sent, reply: Reply, echoes: readonly string[] = [], hidden?: Iterable<string>): void {
   insist(reply.status < 500, `a ${reply.status} answer`, sent, reply, hidden);
   if (reply.status < 400 || sent.method === 'HEAD') return;
-  const type = String(reply.headers['content-type'] ?? '');
+  const type = String(reply.headers.get('content-type') ?? '');
   insist(/^application\/json\b/.test(type), 'an error that is not JSON', sent, reply, hidden);
   let body: unknown;
   try {

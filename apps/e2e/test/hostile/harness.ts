@@ -5,12 +5,12 @@
 // shopper reads it back (GET /Cart) and as it lies in Redis.
 //
 // This is the suite's harness: a storefront per spec file, a raw sender, and shoppers whose carts
-// are read back over HTTP and in Redis. Requests go out through node:http rather than fetch: fetch
-// normalises paths ("/a/../b"), refuses some methods and rewrites header values, and the point here
-// is to send exactly what was generated.
+// are read back over HTTP and in Redis. Requests go out through the test kit's client (node:http)
+// rather than fetch: fetch normalises paths ("/a/../b"), refuses some methods and rewrites header
+// values, and the point here is to send exactly what was generated.
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { Redis } from 'ioredis';
-import { connectTestRedis, testRedisUrl } from '@storefront/test-kit';
+import { connectTestRedis, sendRequest, testRedisUrl } from '@storefront/test-kit';
 import { newSession, startStorefront, type Storefront } from '../storefront-harness';
 import * as oracle from './contract-oracle';
 import { MAX_QUANTITY, Violation, account, codeOf, type Reply, type Sent } from './contract-oracle';
@@ -176,32 +176,12 @@ export function useHostileStorefront(): HostileStorefront {
     await inspect.quit();
   });
 
-  function send(sent: Sent): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const headers: OutgoingHttpHeaders = { ...sent.headers };
-      if (sent.body !== undefined) headers['content-length'] = Buffer.byteLength(sent.body);
-      const started = Date.now();
-      const options = { host: '127.0.0.1', port, method: sent.method, path: sent.path, headers, agent };
-      const req = http.request(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => req.destroy(err));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, ms: Date.now() - started });
-        });
-      });
-      const timer = setTimeout(
-        () => req.destroy(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)),
-        ANSWER_WITHIN_MS,
-      );
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`${account(sent, undefined, issuedTokens)}: ${err.message}`));
-      });
-      req.end(sent.body);
-    });
+  async function send(sent: Sent): Promise<Reply> {
+    try {
+      return await sendRequest(store.gatewayUrl, sent, { agent, timeoutMs: ANSWER_WITHIN_MS });
+    } catch (err) {
+      throw new Error(`${account(sent, undefined, issuedTokens)}: ${(err as Error).message}`);
+    }
   }
 
   async function cartKeysOfStore(): Promise<string[]> {

@@ -3,8 +3,8 @@
 // and a refused request leaves the cart as it was.
 import fc from 'fast-check';
 import { freshShopper, gatewayIdentity } from '@storefront/test-kit';
+import { RUNS } from './arbitraries';
 import {
-  RUNS,
   SIGNED_FOR_SOMEONE_ELSE,
   authorization,
   cookie,
@@ -12,7 +12,7 @@ import {
   identity,
   requestId,
   withToken,
-} from './arbitraries';
+} from './header-arbitraries';
 import { authenticates, codeOf } from './contract-oracle';
 import { insist, jsonRequest, useHostileStorefront } from './harness';
 
@@ -105,7 +105,7 @@ describe('hostile request ids, identity and forwarding headers', () => {
                 : { status: 401, code: 'UNAUTHENTICATED' },
               applied: method === 'POST' ? addSocks : () => undefined,
             });
-            const echoed = reply.headers['x-request-id'];
+            const echoed = reply.headers.get('x-request-id');
             const given = id?.replace(/^[ \t]+|[ \t]+$/g, '');
             const wellFormed = typeof echoed === 'string' && wellFormedRequestId.test(echoed);
             insist(wellFormed, 'every answer carries a well-formed X-Request-Id', sent, reply);

@@ -115,7 +115,7 @@ async function uploadEverywhere(
         const before = await cartState(shopper);
         const answer = await upload(route.method, route.path, route.signedIn ? shopper.token : undefined, options);
         const sent: Sent = { method: route.method, path: route.path, headers: { note: how } };
-        const headers = { 'content-type': 'application/json' };
+        const headers = new Headers({ 'content-type': 'application/json' });
         const reply: Reply = { status: answer.status, headers, text: answer.text, ms: answer.ms };
         const found: string[] = [];
         if (answer.status !== 413 || codeOf(reply) !== 'PAYLOAD_TOO_LARGE') {
@@ -175,7 +175,8 @@ describe('a slow body', () => {
           clearTimeout(rest);
           req.destroy();
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, ms: Date.now() - started });
+          const headers = new Headers({ 'content-type': res.headers['content-type'] ?? '' });
+          resolve({ status: res.statusCode ?? 0, headers, text, ms: Date.now() - started });
         });
       });
       req.on('error', reject);

@@ -231,6 +231,18 @@ export function createCartCache(options: CartCacheOptions) {
     throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);
   }
 
+  /** One line added to or set, by ADD_ITEM or SET_ITEM: the cart after, or the limit it would pass. */
+  async function changeLine(
+    script: typeof ADD_ITEM | typeof SET_ITEM,
+    shopper: Shopper,
+    id: string,
+    quantity: number,
+  ): Promise<CartLine[]> {
+    const limitArgs = { max_quantity: limits.maxQuantity, max_lines: limits.maxLines };
+    const reply = await call(script, shopper, cartKeys, { ttl_ms: ttlMs, ...limitArgs, id, quantity });
+    return linesOrLimit(reply, { id, quantity });
+  }
+
   /** The Idempotency-Key outcomes both checkout scripts share: a stored answer, or why there is none yet. */
   function storedAnswer(reply: unknown[]): StoredResponse {
     switch (reply[0]) {
@@ -268,14 +280,7 @@ export function createCartCache(options: CartCacheOptions) {
       checkQuantity(quantity, 1);
       // A quantity over the limit can never fit: refuse it without a round trip.
       if (quantity > limits.maxQuantity) return linesOrLimit(['LIMIT', 'quantity'], { id, quantity });
-      const reply = await call(ADD_ITEM, shopper, cartKeys, {
-        ttl_ms: ttlMs,
-        max_quantity: limits.maxQuantity,
-        max_lines: limits.maxLines,
-        id,
-        quantity,
-      });
-      return linesOrLimit(reply, { id, quantity });
+      return changeLine(ADD_ITEM, shopper, id, quantity);
     },
 
     /** Sets the item's line to `quantity` (creating it); 0 removes it. */
@@ -284,14 +289,7 @@ export function createCartCache(options: CartCacheOptions) {
       if (quantity > limits.maxQuantity) {
         throw new CartLimitError(`A cart line holds at most ${limits.maxQuantity} of one item.`);
       }
-      const reply = await call(SET_ITEM, shopper, cartKeys, {
-        ttl_ms: ttlMs,
-        max_quantity: limits.maxQuantity,
-        max_lines: limits.maxLines,
-        id,
-        quantity,
-      });
-      return linesOrLimit(reply, { id, quantity });
+      return changeLine(SET_ITEM, shopper, id, quantity);
     },
 
     /** Removes the item's line; removing an absent line is not an error. */

@@ -157,14 +157,19 @@ return reply_with_cart('OK', ttl_ms)
 `,
 } as const satisfies ScriptSpec<string, string>;
 
+// The start of both scripts that change one line: the limits and the quantity as numbers, and an
+// abandoned checkout claim recovered first.
+const LINE_CHANGE_ARGS = ['ttl_ms', 'max_quantity', 'max_lines', 'id', 'quantity'] as const;
+const LINE_CHANGE_PRELUDE = `${PRELUDE}
+max_quantity, max_lines, quantity = tonumber(max_quantity), tonumber(max_lines), tonumber(quantity)
+recover_abandoned_claim(max_quantity, ttl_ms)`;
+
 /** Reply: OK, lines... | LIMIT, reason */
 export const ADD_ITEM = {
   name: 'storefrontCartAdd',
   keys: CART_KEYS,
-  args: ['ttl_ms', 'max_quantity', 'max_lines', 'id', 'quantity'],
-  body: `${PRELUDE}
-max_quantity, max_lines, quantity = tonumber(max_quantity), tonumber(max_lines), tonumber(quantity)
-recover_abandoned_claim(max_quantity, ttl_ms)
+  args: LINE_CHANGE_ARGS,
+  body: `${LINE_CHANGE_PRELUDE}
 local current = redis.call('HGET', cart, id)
 if not current then
   if redis.call('HLEN', cart) >= max_lines then return {'LIMIT', 'lines'} end
@@ -180,10 +185,8 @@ return reply_with_cart('OK', ttl_ms)
 export const SET_ITEM = {
   name: 'storefrontCartSet',
   keys: CART_KEYS,
-  args: ['ttl_ms', 'max_quantity', 'max_lines', 'id', 'quantity'],
-  body: `${PRELUDE}
-max_quantity, max_lines, quantity = tonumber(max_quantity), tonumber(max_lines), tonumber(quantity)
-recover_abandoned_claim(max_quantity, ttl_ms)
+  args: LINE_CHANGE_ARGS,
+  body: `${LINE_CHANGE_PRELUDE}
 if quantity == 0 then
   redis.call('HDEL', cart, id)
 else

@@ -1,0 +1,178 @@
+// Load with autocannon, over keep-alive connections: each request built fresh by `nextRequest` (a new
+// identity hand-off, the next shopper, the next item), either a fixed number of them or for a while,
+// at full speed or at a fixed overall rate.
+//
+// A fixed count (`requests`) lets figures divide by an exact number: every request sent is answered
+// before the run ends (a run for a duration abandons requests in flight that the server may still
+// carry out). Latencies are every answer's own, kept exactly (autocannon's histogram rounds to whole
+// milliseconds). With `onAnswer`, each answer is handed over with the request it answers (status,
+// headers, body): what a fault test needs to look at the answers given while the fault lasted.
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { percentile } from './pool';
+
+export interface LoadRequest<Tag = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Anything the caller wants back with the answer (e.g. which shopper sent it). */
+  tag?: Tag;
+}
+
+export interface LoadAnswer<Tag = unknown> {
+  request: LoadRequest<Tag>;
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: string;
+  /** Date.now() when the request was sent (end - ms) and when its answer had arrived. */
+  start: number;
+  end: number;
+  /** Time to the whole answer, as autocannon measured it, in whole milliseconds. */
+  ms: number;
+}
+
+export interface LoadOptions<Tag = unknown> {
+  /** Base URL of the server under load. */
+  url: string;
+  connections: number;
+  /** A fixed number of requests; or `durationSec`. */
+  requests?: number;
+  durationSec?: number;
+  /** Requests per second over all connections (autocannon overallRate); unset: as fast as answered. */
+  overallRate?: number;
+  /** The next request of connection `connection` (0 .. connections - 1). */
+  nextRequest: (connection: number) => LoadRequest<Tag>;
+  /** Called with every answer; only then are bodies and headers collected at all. */
+  onAnswer?: (answer: LoadAnswer<Tag>) => void;
+  /** A request without an answer after this long counts as a timeout (default 10 s). */
+  timeoutSec?: number;
+}
+
+export interface LoadResult {
+  /** Answers received. */
+  requests: number;
+  /** From the start to the last answer. */
+  seconds: number;
+  requestsPerSecond: number;
+  /** Of every answer, exactly; 0 when there was none. */
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  /** Answers per HTTP status. */
+  statuses: Record<string, number>;
+  /** Connection errors and timeouts: requests that got no HTTP answer at all. */
+  errors: number;
+  timeouts: number;
+  connections: number;
+  /** autocannon's own result, for its figures (its latency histogram rounds to whole milliseconds). */
+  autocannon: autocannon.Result;
+}
+
+export interface RunningLoad {
+  /** Date.now() when the load started. */
+  startedAt: number;
+  done: Promise<LoadResult>;
+}
+
+type Context = { sent?: LoadRequest<unknown> };
+
+function headerRecord(headers: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+}
+
+/** Starts the load; `done` resolves once it has ended and every answer is in. */
+export function startLoad<Tag = unknown>(options: LoadOptions<Tag>): RunningLoad {
+  const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let lastAnswerAt = 0;
+  let clientIndex = 0;
+  const startedAt = Date.now();
+  const started = performance.now();
+
+  const setupClient = (client: autocannon.Client) => {
+    const connection = clientIndex++;
+    // The answer's status, headers and body arrive in onResponse, its duration in the client's
+    // 'response' event right after: one request at a time per connection (no pipelining), so they
+    // pair up.
+    let pending: Omit<LoadAnswer<Tag>, 'start' | 'end' | 'ms'> | undefined;
+    client.setRequests([
+      {
+        setupRequest: (request, context) => {
+          const next = options.nextRequest(connection);
+          (context as Context).sent = next;
+          return { ...request, method: next.method, path: next.path, headers: next.headers, body: next.body };
+        },
+        onResponse: options.onAnswer
+          ? (status, body, context, headers) => {
+              const sent = (context as Context).sent as LoadRequest<Tag>;
+              pending = { request: sent, status, headers: headerRecord(headers), body };
+            }
+          : undefined,
+      },
+    ]);
+    client.on('response', (status: number, _bytes: number, responseTime: number) => {
+      latencies.push(responseTime);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      lastAnswerAt = performance.now();
+      if (!options.onAnswer || !pending) return;
+      const end = Date.now();
+      const ms = Math.round(responseTime);
+      options.onAnswer({ ...pending, start: end - ms, end, ms });
+      pending = undefined;
+    });
+  };
+
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    autocannon(
+      {
+        url: options.url,
+        connections,
+        // autocannon takes an explicit undefined as a value: only the options given are passed.
+        ...(options.requests === undefined ? { duration: options.durationSec } : { amount: options.requests }),
+        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+        timeout: options.timeoutSec ?? 10,
+        // autocannon notices the end of a fixed-count run only at its next sample tick.
+        sampleInt: 50,
+        // Every answer's latency counts, the errors included.
+        excludeErrorStats: false,
+        setupClient,
+      },
+      (err: unknown, result: autocannon.Result) => {
+        if (err) return reject(err);
+        const seconds = ((lastAnswerAt || performance.now()) - started) / 1000;
+        const sorted = Float64Array.from(latencies).sort();
+        const at = (fraction: number) => (sorted.length ? percentile(sorted, fraction, { sorted: true }) : 0);
+        resolve({
+          requests: sorted.length,
+          seconds,
+          requestsPerSecond: seconds > 0 ? sorted.length / seconds : 0,
+          latencyMs: {
+            p50: at(0.5),
+            p99: at(0.99),
+            mean: sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : 0,
+            max: sorted.length ? sorted[sorted.length - 1] : 0,
+          },
+          statuses,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          connections,
+          autocannon: result,
+        });
+      },
+    );
+  });
+  return { startedAt, done };
+}
+
+/** Runs the load to its end. */
+export function runLoad<Tag = unknown>(options: LoadOptions<Tag>): Promise<LoadResult> {
+  return startLoad(options).done;
+}
+
+/** Answers whose status is not in `expected`. */
+export function unexpectedAnswers(load: LoadResult, expected: number[]): number {
+  return Object.entries(load.statuses)
+    .filter(([status]) => !expected.includes(Number(status)))
+    .reduce((sum, [, count]) => sum + count, 0);
+}

@@ -1,0 +1,7 @@
+module.exports = {
+  displayName: 'load',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  globalSetup: '<rootDir>/../../libs/test-kit/src/lib/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/test-kit/src/lib/jest-global-teardown.ts',
+};
