@@ -1,7 +1,8 @@
 // Checkout: PATCH /Cart/checkout over the shared cart cache.
 import type { Express } from 'express';
 import type { CartCache } from '@storefront/cart-cache';
-import { createServiceApp, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { createServiceApp, type IdentityHandoff, type Logger, type RequestObserver } from '@storefront/service-kit';
+import type { CheckoutOutcome } from './checkout-outcome';
 import type { PaymentProcessor } from './payment';
 import { checkoutRoutes } from './routes/checkout';
 
@@ -11,6 +12,9 @@ export interface CheckoutDeps {
   payments: PaymentProcessor;
   logger: Logger;
   checkReady: () => Promise<unknown>;
+  /** The request duration and checkouts metrics. */
+  observeRequest?: RequestObserver;
+  onCheckout?: (outcome: CheckoutOutcome) => void;
 }
 
 export function createApp(deps: CheckoutDeps): Express {
@@ -18,6 +22,7 @@ export function createApp(deps: CheckoutDeps): Express {
     name: 'checkout',
     logger: deps.logger,
     checkReady: deps.checkReady,
+    observeRequest: deps.observeRequest,
     routes: (app) => {
       app.use(checkoutRoutes(deps));
     },

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@storefront/service-kit';
 import { readCheckoutConfig } from './config';
 import { startCheckout } from './server';

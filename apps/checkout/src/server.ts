@@ -2,6 +2,7 @@
 // This file is the app's declared entry, @storefront/checkout/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
+import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
 import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
@@ -17,16 +18,35 @@ export async function startCheckout(
   payments: PaymentProcessor = stubPaymentProcessor,
 ): Promise<RunningService> {
   const logger = createLogger({ name: 'checkout', level: config.LOG_LEVEL });
-  const connection = connectCarts(config, { name: 'checkout', logger });
+  const metrics = createServiceMetrics();
+  const connection = connectCarts(config, {
+    name: 'checkout',
+    logger,
+    onCartOperation: metrics.cartOperationObserver(),
+    onRedisCommand: metrics.redisCommandObserver(),
+  });
+  metrics.watchRedisReadiness(connection.checkReady);
   // Take traffic once Redis is ready, so a restarted instance does not answer its first requests 503;
   // but never wait long: with Redis down the service starts anyway and /readyz says so.
   await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
-  const server = await listen(createApp({ ...connection, payments, logger }), config.PORT);
+  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
+  const app = createApp({
+    ...connection,
+    payments,
+    logger,
+    observeRequest: metrics.requestObserver(),
+    onCheckout: metrics.checkoutObserver(),
+  });
+  const server = await listen(app, config.PORT);
   return {
     port: boundPort(server),
+    metricsPort: metricsServer?.port,
     async stop() {
       await closeServer(server);
+      await metricsServer?.close();
       await connection.close();
+      // The spans of the last requests, still buffered for export (nothing when tracing is off).
+      await flushTracing();
     },
   };
 }

@@ -43,6 +43,8 @@ export interface StorefrontOptions {
   env?: Record<string, string>;
   /** Wait for /readyz of all three (default true; false when Redis is meant to be down). */
   waitForReady?: boolean;
+  /** How long each may take to listen (default 20 s; loading the tracing SDK takes longer). */
+  listenTimeoutMs?: number;
 }
 
 export interface StorefrontProcesses {
@@ -70,6 +72,8 @@ export async function startStorefrontProcesses(options: StorefrontOptions): Prom
     GATEWAY_SECRET: options.secret,
     REDIS_KEY_PREFIX: options.prefix,
     LOG_LEVEL: options.logLevels?.[app] ?? 'warn',
+    // Tests run several storefronts at once: none takes the default METRICS_PORT unless a test asks.
+    METRICS_PORT: '0',
     ...options.env,
   });
   const ports = new Set<number>();
@@ -91,7 +95,7 @@ export async function startStorefrontProcesses(options: StorefrontOptions): Prom
     const checkout = startOne('checkout', checkoutPort);
     const gatewayEnv = { INVENTORY_URL: inventory.url, CHECKOUT_URL: checkout.url };
     let gateway = startOne('gateway', gatewayPort, gatewayEnv);
-    await Promise.all([inventory, checkout, gateway].map((service) => waitListening(service)));
+    await Promise.all([inventory, checkout, gateway].map((service) => waitListening(service, options.listenTimeoutMs)));
     if (options.waitForReady !== false) await waitReady([inventory.url, checkout.url, gateway.url]);
 
     const front: StorefrontProcesses = {

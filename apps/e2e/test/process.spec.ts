@@ -9,7 +9,13 @@ const root = join(__dirname, '../../..');
 
 function run(app: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), GATEWAY_SECRET: TEST_SECRET, ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: testRedisUrl(),
+      GATEWAY_SECRET: TEST_SECRET,
+      METRICS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -27,7 +27,15 @@ export async function startStorefront(options: {
 }): Promise<Storefront> {
   const prefix = uniquePrefix('e2e');
   const redis = options.redisEnv ?? { REDIS_URL: options.redisUrl as string };
-  const env = { ...redis, GATEWAY_SECRET: TEST_SECRET, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', PORT: '0' };
+  // Other test files run storefronts at the same time: none takes the default METRICS_PORT.
+  const env = {
+    ...redis,
+    GATEWAY_SECRET: TEST_SECRET,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    METRICS_PORT: '0',
+  };
   const inventory = await startInventory(readInventoryConfig(env));
   const checkout = await startCheckout(readCheckoutConfig(env), options.payments);
   const inventoryUrl = `http://127.0.0.1:${inventory.port}`;

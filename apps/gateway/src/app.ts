@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { SessionResponse } from '@storefront/api-contract';
 import type { Dispatcher } from 'undici';
+import { routeLabel } from '@storefront/observability';
 import {
   createServiceApp,
   jsonBody,
   methodNotAllowed,
   type IdentityHandoff,
   type Logger,
+  type RequestObserver,
 } from '@storefront/service-kit';
 import { apiDocsRoutes } from './api-docs';
 import { authenticate, setSessionCookie } from './authenticate';
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   upstreamTimeoutMs: number;
   /** Sets Secure on the session cookie (NODE_ENV=production). */
   secureCookies: boolean;
+  /** The request duration metric. */
+  observeRequest?: RequestObserver;
   /** The storefront page's built files, served at `/`; none when undefined or without an index.html. */
   pageDir?: string;
 }
@@ -51,6 +55,7 @@ export function createApp(deps: GatewayDeps): Express {
     parseJsonBodies: false,
     logger: deps.logger,
     checkReady: deps.checkReady,
+    observeRequest: deps.observeRequest,
     routes: (app) => {
       app
         .route('/session')
@@ -65,9 +70,10 @@ export function createApp(deps: GatewayDeps): Express {
       app.use(apiDocsRoutes());
 
       // Mount paths match as Express matches by default: case-insensitive, at a segment boundary.
-      app.use('/Items', toInventory);
-      app.use('/Cart/checkout', signedIn, toCheckout);
-      app.use('/Cart', signedIn, toInventory);
+      // A mount has no route pattern of its own: routeLabel names it for the request metric.
+      app.use('/Items', routeLabel('/Items'), toInventory);
+      app.use('/Cart/checkout', routeLabel('/Cart/checkout'), signedIn, toCheckout);
+      app.use('/Cart', routeLabel('/Cart'), signedIn, toInventory);
 
       // The storefront page, after the API so that no file can shadow a route.
       if (deps.pageDir !== undefined) servePage(app, deps.pageDir, deps.logger);
@@ -89,7 +95,11 @@ function servePage(app: Express, pageDir: string, logger: Logger): void {
       dotfiles: 'ignore',
       redirect: false,
       // Revalidate every time (Last-Modified): a new deploy shows at once, with no stale script.
-      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+      setHeaders: (res) => {
+        res.setHeader('Cache-Control', 'no-cache');
+        // Called only for a file it serves: the request metric names the page's mount, not the file.
+        res.locals.metricsRoute = '/';
+      },
     }),
   );
 }

@@ -7,6 +7,8 @@ const gatewayEnv = z.object({
   ...commonEnv,
   ...redisEnv,
   PORT: envVar.port(3000),
+  // GET /metrics, on a port of its own; 0 turns it off.
+  METRICS_PORT: envVar.port(9100),
   INVENTORY_URL: envVar.url('http://127.0.0.1:3001', ['http:']),
   CHECKOUT_URL: envVar.url('http://127.0.0.1:3002', ['http:']),
   SESSION_TTL_SECONDS: envVar.int(30 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),

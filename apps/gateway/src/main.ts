@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@storefront/service-kit';
 import { readGatewayConfig } from './config';
 import { startGateway } from './server';

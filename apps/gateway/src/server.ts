@@ -1,6 +1,7 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
 // This file is the app's declared entry, @storefront/gateway/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
+import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
   boundPort,
@@ -22,12 +23,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const { secret, warning } = resolveGatewaySecret(config.NODE_ENV, config.GATEWAY_SECRET);
   if (warning) logger.warn(warning);
+  const metrics = createServiceMetrics();
   const redis = connectRedis(config, {
     name: 'gateway',
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+    onCommand: metrics.redisCommandObserver(),
   });
+  metrics.watchRedisReadiness(redis.checkReady);
   // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
   await redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
+  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
   const agent = createUpstreamAgent();
   const app = createApp({
     sessions: createSessionStore({
@@ -45,15 +50,20 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     agent,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     secureCookies: config.NODE_ENV === 'production',
+    observeRequest: metrics.requestObserver(),
     pageDir: config.PAGE_DIR,
   });
   const server = await listen(app, config.PORT);
   return {
     port: boundPort(server),
+    metricsPort: metricsServer?.port,
     async stop() {
       await closeServer(server);
+      await metricsServer?.close();
       agent.destroy();
       await redis.close();
+      // The spans of the last requests, still buffered for export (nothing when tracing is off).
+      await flushTracing();
     },
   };
 }

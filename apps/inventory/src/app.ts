@@ -1,7 +1,7 @@
 // Inventory: the catalog of badger paraphernalia, and every change to a shopper's cart.
 import type { Express } from 'express';
 import type { CartCache } from '@storefront/cart-cache';
-import { createServiceApp, type IdentityHandoff, type Logger } from '@storefront/service-kit';
+import { createServiceApp, type IdentityHandoff, type Logger, type RequestObserver } from '@storefront/service-kit';
 import { cartRoutes } from './routes/cart';
 import { itemRoutes } from './routes/items';
 
@@ -10,6 +10,8 @@ export interface InventoryDeps {
   handoff: IdentityHandoff;
   logger: Logger;
   checkReady: () => Promise<unknown>;
+  /** The request duration metric. */
+  observeRequest?: RequestObserver;
 }
 
 export function createApp(deps: InventoryDeps): Express {
@@ -17,6 +19,7 @@ export function createApp(deps: InventoryDeps): Express {
     name: 'inventory',
     logger: deps.logger,
     checkReady: deps.checkReady,
+    observeRequest: deps.observeRequest,
     routes: (app) => {
       app.use(itemRoutes());
       app.use(cartRoutes(deps));

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { cartServiceEnv } from '@storefront/cart-cache';
 import { envVar, readConfig } from '@storefront/service-kit';
 
-const inventoryEnv = z.object({ ...cartServiceEnv, PORT: envVar.port(3001) });
+const inventoryEnv = z.object({
+  ...cartServiceEnv,
+  PORT: envVar.port(3001),
+  // GET /metrics, on a port of its own; 0 turns it off.
+  METRICS_PORT: envVar.port(9101),
+});
 
 export type InventoryConfig = z.infer<typeof inventoryEnv>;
 

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@storefront/service-kit';
 import { readInventoryConfig } from './config';
 import { startInventory } from './server';

@@ -6,6 +6,7 @@ export {
   createRedisClient,
   pingRedis,
   waitUntilReady,
+  type CommandObserver,
   type RedisClientOptions,
   type RedisConnection,
 } from './lib/client';

@@ -45,6 +45,7 @@ export { gatedCalls, type Gate } from './lib/gate';
 export { inPool, percentile } from './lib/pool';
 export { builtApp, workspaceRoot } from './lib/workspace';
 export { commandsSentDuring, type SentCommand } from './lib/commands-sent';
+export { parseMetrics, scrapeMetrics, type Labels, type MetricsSnapshot } from './lib/prometheus-text';
 export { freePort, findOnPath, startRedisProcess } from './lib/redis-server';
 export { startRedisCluster, startRedisSentinelSet } from './lib/redis-topologies';
 export { stallReplication } from './lib/replication-stall';

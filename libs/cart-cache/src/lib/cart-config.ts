@@ -1,6 +1,12 @@
 // The settings of a service that holds carts (docs/CONTRACT.md "Services" and "Cart rules"), and the wiring
 // from those settings to a connected cart cache, shared by inventory and checkout.
-import { connectRedis, redisEnv, type RedisConnection, type RedisSettings } from '@storefront/redis';
+import {
+  connectRedis,
+  redisEnv,
+  type CommandObserver,
+  type RedisConnection,
+  type RedisSettings,
+} from '@storefront/redis';
 import {
   commonEnv,
   createIdentityHandoff,
@@ -10,6 +16,7 @@ import {
   type Logger,
 } from '@storefront/service-kit';
 import { CART_DEFAULTS, createCartCache, type CartCache } from './cart-cache';
+import { countOperations, type CartOperationObserver } from './counted-operations';
 
 export const cartEnv = {
   CART_TTL_SECONDS: envVar.int(CART_DEFAULTS.ttlSeconds, 1, 365 * 24 * 60 * 60),
@@ -43,14 +50,24 @@ export interface CartConnection {
  * and the verifier of the gateway's hand-off. The service starts even when Redis is down (its
  * /readyz says so until it is up).
  */
-export function connectCarts(settings: CartServiceSettings, options: { name: string; logger: Logger }): CartConnection {
+export interface CartConnectionOptions {
+  /** Shown in Redis's CLIENT LIST, and in the logs. */
+  name: string;
+  logger: Logger;
+  /** The metrics: told of every cart operation's outcome, and of every Redis command. */
+  onCartOperation?: CartOperationObserver;
+  onRedisCommand?: CommandObserver;
+}
+
+export function connectCarts(settings: CartServiceSettings, options: CartConnectionOptions): CartConnection {
   const { secret, warning } = resolveGatewaySecret(settings.NODE_ENV, settings.GATEWAY_SECRET);
   if (warning) options.logger.warn(warning);
   const redis = connectRedis(settings, {
     name: options.name,
     onError: (err) => options.logger.warn({ err: err.message }, 'redis connection error'),
+    onCommand: options.onRedisCommand,
   });
-  const carts = createCartCache({
+  const cache = createCartCache({
     redis: redis.client,
     writeConcern: redis.writeConcern,
     secret,
@@ -58,6 +75,7 @@ export function connectCarts(settings: CartServiceSettings, options: { name: str
     ttlSeconds: settings.CART_TTL_SECONDS,
     limits: { maxQuantity: settings.CART_MAX_QUANTITY, maxLines: settings.CART_MAX_LINES },
   });
+  const carts = options.onCartOperation ? countOperations(cache, options.onCartOperation) : cache;
   return {
     redis,
     carts,

@@ -2,7 +2,7 @@
 // all set to fail fast. A request never waits on a dead, frozen or failing-over Redis for much more
 // than half a second, nothing queues without bound, a command is never sent twice, and the client
 // reconnects by itself.
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
 import { redisTopologyOf, writeConcernOf, type RedisSettings, type RedisTopology, type WriteConcern } from './settings';
 
 export interface RedisClientOptions {
@@ -15,7 +15,11 @@ export interface RedisClientOptions {
   /** How long a WAIT may hold the connection silent (REDIS_WAIT_TIMEOUT_MS, when writes are confirmed). */
   waitTimeoutMs?: number;
   errorLogIntervalMs?: number;
+  /** Told of every command the client sends: its name, how long its reply took, whether it failed. */
+  onCommand?: CommandObserver;
 }
+
+export type CommandObserver = (command: string, seconds: number, failed: boolean) => void;
 
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
 /** How long a starting service waits for Redis before it listens anyway. */
@@ -62,10 +66,37 @@ function logErrors(client: Redis | Cluster, options: RedisClientOptions): void {
   });
 }
 
+// Set on a command once it is timed: a Cluster sends a command again after a redirection or a
+// failover, through the same method, and it must count once.
+const TIMED = Symbol('storefront.timed');
+
+/**
+ * Times every command at the client's one door, sendCommand (plain commands, scripts, pipelines and
+ * auto-pipelines all pass through it), from the call to the settled reply.
+ */
+function timeCommands(client: Redis | Cluster, observe: CommandObserver | undefined): void {
+  if (!observe) return;
+  const send = client.sendCommand.bind(client) as (command: Command, stream?: unknown, node?: unknown) => unknown;
+  client.sendCommand = (command: Command & { [TIMED]?: true }, stream?: unknown, node?: unknown) => {
+    if (command[TIMED]) return send(command, stream, node);
+    command[TIMED] = true;
+    const started = performance.now();
+    const result = send(command, stream, node);
+    // The name is read when the reply settles: a script's first call on a connection goes out as
+    // EVAL, later ones as EVALSHA, and ioredis picks which only as it writes the command.
+    command.promise.then(
+      () => observe(command.name, (performance.now() - started) / 1000, false),
+      () => observe(command.name, (performance.now() - started) / 1000, true),
+    );
+    return result;
+  };
+}
+
 /** A fast-fail client for one Redis node at `url` (redis:// or rediss://, user and password in it). */
 export function createRedisClient(url: string, options: RedisClientOptions): Redis {
   const redis = new Redis(url, fastFail(options));
   logErrors(redis, options);
+  timeCommands(redis, options.onCommand);
   return redis;
 }
 
@@ -120,6 +151,7 @@ function createClusterClient(
   };
   const cluster = new Cluster(topology.nodes, clusterOptions);
   logErrors(cluster, options);
+  timeCommands(cluster, options.onCommand);
   return cluster;
 }
 
@@ -140,6 +172,7 @@ function createSentinelClient(
     sentinelRetryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
   });
   logErrors(redis, options);
+  timeCommands(redis, options.onCommand);
   return redis;
 }
 

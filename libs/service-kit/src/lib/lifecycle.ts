@@ -171,6 +171,8 @@ export async function closeServer(server: Server, graceMs = 10_000): Promise<voi
 export interface RunningService {
   /** The port the service listens on. */
   port: number;
+  /** The port of its GET /metrics, when METRICS_PORT is not 0. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -204,7 +206,7 @@ export function runService(name: string, start: () => Promise<RunningService>): 
   start().then(
     (service) => {
       running = service;
-      logger.info({ port: service.port }, 'listening');
+      logger.info({ port: service.port, metricsPort: service.metricsPort }, 'listening');
     },
     (err) => {
       if (err instanceof ConfigError) {

@@ -1,6 +1,6 @@
 // JSON logs: one line per request, carrying the request id.
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import pino, { type Logger } from 'pino';
 import './request-context';
 
@@ -19,8 +19,14 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 // 1 to 128 visible ASCII characters (docs/CONTRACT.md "Operations"); anything else is replaced.
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** Takes a valid incoming X-Request-Id or makes one, echoes it, and logs one line when the response ends. */
-export function requestLogger(logger: Logger): RequestHandler {
+/** Told of every answered request, with its duration (the request metrics). */
+export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
+
+/**
+ * Takes a valid incoming X-Request-Id or makes one, echoes it, and logs one line when the response
+ * ends; an answered request is also passed to `observe`, timed by the same clock.
+ */
+export function requestLogger(logger: Logger, observe?: RequestObserver): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers[REQUEST_ID_HEADER];
     req.id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -33,6 +39,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       const path = req.originalUrl.split('?', 1)[0];
       const line = { reqId: req.id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
       if (res.writableFinished) {
+        observe?.(req, res, ms / 1000);
         logger.info(line, 'request');
       } else {
         // The connection closed before the answer was out, mostly a client that went away: no

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './error-middleware';
 import { errors } from './errors';
 import { jsonBody } from './json-body';
-import { requestLogger } from './logger';
+import { requestLogger, type RequestObserver } from './logger';
 
 /**
  * What a request's head may hold. The gateway adds its own headers (the hand-off, the request id) to
@@ -86,10 +86,12 @@ export interface ServiceAppOptions {
   parseJsonBodies?: boolean;
   /** 'public' for the gateway, which faces clients; 'internal' (the default) for a service behind it. */
   exposure?: keyof typeof HEAD_LIMITS;
+  /** Told of every answered request (the request duration metric). */
+  observeRequest?: RequestObserver;
 }
 
 export function createServiceApp(options: ServiceAppOptions): Express {
-  const { name, logger, checkReady, routes, parseJsonBodies = true, exposure = 'internal' } = options;
+  const { name, logger, checkReady, routes, parseJsonBodies = true, exposure = 'internal', observeRequest } = options;
   const app = express();
   // listen() sizes Node's parser from the same limits.
   app.locals.headLimits = HEAD_LIMITS[exposure];
@@ -102,7 +104,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     for (const [header, value] of headers) res.setHeader(header, value as string);
     next();
   });
-  app.use(requestLogger(logger));
+  app.use(requestLogger(logger, observeRequest));
   app.use(checkHead(HEAD_LIMITS[exposure]));
   if (parseJsonBodies) app.use(jsonBody());
 

@@ -83,7 +83,13 @@ function lastLinesOf(file: string, lines = 40): string {
 
 /** Starts `node [nodeArgs] script [args]`; it runs until stopped. */
 export function spawnNodeProcess(options: NodeProcessOptions): NodeProcess {
-  const env = { ...(options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' }), ...options.env };
+  // No metrics server unless asked for: several services run at once here, and would all want the
+  // default METRICS_PORT.
+  const env = {
+    ...(options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' }),
+    METRICS_PORT: '0',
+    ...options.env,
+  };
   const log = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
     env,
