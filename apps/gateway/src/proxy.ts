@@ -15,7 +15,7 @@ import {
   type IdentityHandoff,
   type Logger,
 } from '@storefront/service-kit';
-import { injectTraceContext } from '@storefront/observability';
+import { dropClientTraceContext } from '@storefront/observability';
 import { createUpstream } from './upstream';
 
 // RFC 9110 hop-by-hop headers, plus host (set for the service).
@@ -107,8 +107,8 @@ export function proxyTo(target: string, { handoff, agent, timeoutMs, logger }: P
       own[IDENTITY_HEADER] = handoff.sign(shopperId, { method: req.method, url: req.originalUrl });
     }
     const headers = forwardedHeaders(own, req.headers);
-    // The W3C traceparent of this request's trace, so the service's spans join it (when tracing is on).
-    injectTraceContext(headers);
+    // While tracing, the undici instrumentation writes this request's traceparent: the client's would be a second.
+    dropClientTraceContext(headers);
 
     // One deadline for the whole wait: name lookup, a free connection, and the answer's headers. Time
     // the client spends sending its body is the client's, not the service's: if the body is still

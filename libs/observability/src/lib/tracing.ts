@@ -78,6 +78,8 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
   const { IORedisInstrumentation } =
     require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+  const { UndiciInstrumentation } =
+    require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   running = new NodeSDK({
@@ -97,6 +99,9 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
           if (typeof id === 'string') span.setAttribute(REQUEST_ID_ATTRIBUTE, id);
         },
       }),
+      // The gateway's proxy (undici's pools): a client span per forwarded request, whose traceparent
+      // it writes, so the service's spans are its children. Headers are not recorded here either.
+      new UndiciInstrumentation(),
       // Routers and route handlers, not every middleware (helmet, the logger...) of every request.
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new IORedisInstrumentation({
@@ -117,11 +122,15 @@ export async function flushTracing(): Promise<void> {
   running = undefined;
 }
 
+// The headers the SDK's default propagators (W3C trace context and baggage) read and write.
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'];
+
 /**
- * Writes the active trace context (W3C traceparent) into headers of an outgoing request. The HTTP
- * instrumentation does the same for node:http requests; doing it here too keeps the trace whole
- * whatever client the proxy uses. A no-op when tracing is off.
+ * Drops a client's own trace headers from a request the proxy forwards while this process traces: the
+ * undici instrumentation writes the forwarding span's traceparent, and a client's beside it would make
+ * two, which the service cannot read as one parent. While tracing is off they pass on unchanged.
  */
-export function injectTraceContext(headers: Record<string, unknown>, from: Context = context.active()): void {
-  propagation.inject(from, headers);
+export function dropClientTraceContext(headers: Record<string, unknown>, tracing = running !== undefined): void {
+  if (!tracing) return;
+  for (const name of TRACE_HEADERS) delete headers[name];
 }
