@@ -4,7 +4,6 @@
 // main.ts imports its tracing.ts first. When tracing is off, none of the SDK is even loaded.
 import { appendFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { context, propagation, type Context } from '@opentelemetry/api';
 import type { NodeSDK, core } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
