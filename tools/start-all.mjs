@@ -1,6 +1,10 @@
 // `npm start`: runs inventory, checkout and the gateway (built first by `prestart`) against REDIS_URL,
 // on ports 3001, 3002 and 3000 unless INVENTORY_PORT, CHECKOUT_PORT or GATEWAY_PORT say otherwise.
 // SIGINT or SIGTERM stops all three; if one exits, the others are stopped too.
+//
+// A tiny spawner of its own rather than the test kit's (spawnNodeProcess): node runs this file as it is,
+// without a build, and the test kit is TypeScript that also pulls in what tests use (ioredis clients,
+// autocannon); `npm start` should need neither a bundle step of its own nor test code.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -31,7 +31,8 @@ for (const topology of ['cluster', 'sentinel']) {
       env: { ...process.env, STOREFRONT_TEST_TOPOLOGY: topology },
     });
     process.stdout.write(
-      `[topologies] ${topology}: ${status === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+      `[topologies] ${topology}: ${status === 0 ? 'passed' : 'FAILED'} in ` +
+        `${Math.round((Date.now() - started) / 1000)} s\n`,
     );
     if (status !== 0) failed++;
   }

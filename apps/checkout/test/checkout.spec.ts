@@ -108,22 +108,25 @@ describe('PATCH /Cart/checkout', () => {
     expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
   });
 
-  it('spends a hand-off on a refused checkout too: sent again with a valid body, it is 401 and nothing is ordered', async () => {
-    const shopper = freshShopper();
-    await carts.add(shopper, 'badger-mug', 1);
-    const handoffHeader = gatewayIdentity(shopper, 'PATCH', '/Cart/checkout');
-    expectError(
-      await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: {} }),
-      400,
-      'INVALID_BODY',
-    );
-    const replayed = await request(appWith())
-      .patch('/Cart/checkout')
-      .set(handoffHeader)
-      .send({ payment: { token: 'tok_visa' } });
-    expectError(replayed, 401, 'UNAUTHENTICATED');
-    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
-  });
+  it(
+    'spends a hand-off on a refused checkout too: sent again ' + 'with a valid body, it is 401 and nothing is ordered',
+    async () => {
+      const shopper = freshShopper();
+      await carts.add(shopper, 'badger-mug', 1);
+      const handoffHeader = gatewayIdentity(shopper, 'PATCH', '/Cart/checkout');
+      expectError(
+        await request(appWith()).patch('/Cart/checkout').set(handoffHeader).send({ payment: {} }),
+        400,
+        'INVALID_BODY',
+      );
+      const replayed = await request(appWith())
+        .patch('/Cart/checkout')
+        .set(handoffHeader)
+        .send({ payment: { token: 'tok_visa' } });
+      expectError(replayed, 401, 'UNAUTHENTICATED');
+      expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+    },
+  );
 
   it('answers 401 without the gateway hand-off, and 405 with Allow for another method', async () => {
     expectError(
@@ -171,20 +174,23 @@ describe('PATCH /Cart/checkout', () => {
     }
   });
 
-  it('places at most one order when two checkouts of one cart race: the other gets 409 CHECKOUT_IN_PROGRESS', async () => {
-    const shopper = freshShopper();
-    await carts.add(shopper, 'badger-mug', 1);
-    const payments = gatedCalls(stubPaymentProcessor.charge);
-    const app = appWith({ charge: payments.call });
-    const first = checkout(app, shopper).then((res) => res);
-    await payments.started;
-    const second = await checkout(app, shopper);
-    expectError(second, 409, 'CHECKOUT_IN_PROGRESS');
-    expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    payments.release();
-    expect((await first).status).toBe(200);
-    expectError(await checkout(app, shopper), 400, 'CART_EMPTY');
-  });
+  it(
+    'places at most one order when two checkouts of one ' + 'cart race: the other gets 409 CHECKOUT_IN_PROGRESS',
+    async () => {
+      const shopper = freshShopper();
+      await carts.add(shopper, 'badger-mug', 1);
+      const payments = gatedCalls(stubPaymentProcessor.charge);
+      const app = appWith({ charge: payments.call });
+      const first = checkout(app, shopper).then((res) => res);
+      await payments.started;
+      const second = await checkout(app, shopper);
+      expectError(second, 409, 'CHECKOUT_IN_PROGRESS');
+      expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      payments.release();
+      expect((await first).status).toBe(200);
+      expectError(await checkout(app, shopper), 400, 'CART_EMPTY');
+    },
+  );
 });
 
 describe('Idempotency-Key', () => {
@@ -263,17 +269,20 @@ describe('Idempotency-Key', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
   });
 
-  it('stores a 400 INVALID_BODY for the key too: the same body replays it, a corrected body is a reused key', async () => {
-    const shopper = freshShopper();
-    await carts.add(shopper, 'badger-mug', 1);
-    const invalid = { payment: {} };
-    expectError(await checkout(appWith(), shopper, invalid, 'bad-body-1'), 400, 'INVALID_BODY');
-    const replayed = await checkout(appWith(), shopper, invalid, 'bad-body-1');
-    expectError(replayed, 400, 'INVALID_BODY');
-    expect(replayed.headers['idempotent-replayed']).toBe('true');
-    expectError(await checkout(appWith(), shopper, undefined, 'bad-body-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
-  });
+  it(
+    'stores a 400 INVALID_BODY for the key too: the same ' + 'body replays it, a corrected body is a reused key',
+    async () => {
+      const shopper = freshShopper();
+      await carts.add(shopper, 'badger-mug', 1);
+      const invalid = { payment: {} };
+      expectError(await checkout(appWith(), shopper, invalid, 'bad-body-1'), 400, 'INVALID_BODY');
+      const replayed = await checkout(appWith(), shopper, invalid, 'bad-body-1');
+      expectError(replayed, 400, 'INVALID_BODY');
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+      expectError(await checkout(appWith(), shopper, undefined, 'bad-body-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await carts.read(shopper)).toEqual([{ id: 'badger-mug', quantity: 1 }]);
+    },
+  );
 
   it('refuses a malformed key with 400 INVALID_BODY and records nothing but the spent hand-offs', async () => {
     const shopper = freshShopper();
@@ -304,18 +313,21 @@ describe('Idempotency-Key', () => {
 describe('what an Idempotency-Key can make Redis keep', () => {
   const recordKeys = async () => (await shopperKeys()).filter((key) => key.includes(':idem:'));
 
-  it('stores a 400 for a body with a 16,300-character unknown key in well under 2 KB, echoing 64 characters of it', async () => {
-    const shopper = freshShopper();
-    const before = new Set(await recordKeys());
-    const body = { payment: { token: 'x' }, ['k'.repeat(16_300)]: 1 };
-    const res = await checkout(appWith(), shopper, body, 'big-unknown-key');
-    expectError(res, 400, 'INVALID_BODY');
-    expect(Math.max(...(res.body.error.message.match(/k+/g) ?? ['']).map((run: string) => run.length))).toBe(64);
-    const [record] = (await recordKeys()).filter((key) => !before.has(key));
-    const bytes = Number(await inspect.memory('USAGE', record));
-    expect(bytes).toBeLessThanOrEqual(MAX_STORED_ANSWER_BYTES);
-    expect((await checkout(appWith(), shopper, body, 'big-unknown-key')).headers['idempotent-replayed']).toBe('true');
-  });
+  it(
+    'stores a 400 for a body with a 16,300-character unknown ' + 'key in well under 2 KB, echoing 64 characters of it',
+    async () => {
+      const shopper = freshShopper();
+      const before = new Set(await recordKeys());
+      const body = { payment: { token: 'x' }, ['k'.repeat(16_300)]: 1 };
+      const res = await checkout(appWith(), shopper, body, 'big-unknown-key');
+      expectError(res, 400, 'INVALID_BODY');
+      expect(Math.max(...(res.body.error.message.match(/k+/g) ?? ['']).map((run: string) => run.length))).toBe(64);
+      const [record] = (await recordKeys()).filter((key) => !before.has(key));
+      const bytes = Number(await inspect.memory('USAGE', record));
+      expect(bytes).toBeLessThanOrEqual(MAX_STORED_ANSWER_BYTES);
+      expect((await checkout(appWith(), shopper, body, 'big-unknown-key')).headers['idempotent-replayed']).toBe('true');
+    },
+  );
 
   it('answers a body nested 8,000 levels deep with 400, not 500, with or without a key', async () => {
     const shopper = freshShopper();

@@ -33,48 +33,55 @@ async function shopperWithCart(gatewayUrl: string, n: number): Promise<Shopper> 
 
 const sorted = (cart: { id: string; quantity: number }[]) => [...cart].sort((a, b) => a.id.localeCompare(b.id));
 
-it('appendfsync everysec: carts acknowledged more than 2 s before a SIGKILL of Redis are there after its restart', async () => {
-  const front = storefront.front();
-  const server = storefront.redis();
+it(
+  'appendfsync everysec: carts acknowledged more than 2 s ' + 'before a SIGKILL of Redis are there after its restart',
+  async () => {
+    const front = storefront.front();
+    const server = storefront.redis();
 
-  const old = await inPool(Array.from({ length: OLD_CARTS }), 10, (_, n) => shopperWithCart(front.gateway.url, n));
-  const lastOldAck = Math.max(...old.map((s) => s.ackedAt));
-  // More than 2 s pass after the last acknowledged change of an "old" cart...
-  await new Promise((resolve) => setTimeout(resolve, 2_100));
-  // ...while other shoppers keep changing carts right up to the kill.
-  const recent = await inPool(Array.from({ length: RECENT_CARTS }), 10, (_, n) =>
-    shopperWithCart(front.gateway.url, n),
-  );
-  const killedAt = Date.now();
-  await server.kill();
-  await server.start();
-  await waitReady(
-    front.all().map((service) => service.url),
-    5_000,
-  );
-
-  const readBack = async (shopper: Shopper) => {
-    const answer = await call(front.gateway.url, 'GET', '/Cart', { token: shopper.token });
-    return (
-      answer.status === 200 && JSON.stringify(sorted(answer.body?.cart ?? [])) === JSON.stringify(sorted(shopper.cart))
+    const old = await inPool(Array.from({ length: OLD_CARTS }), 10, (_, n) => shopperWithCart(front.gateway.url, n));
+    const lastOldAck = Math.max(...old.map((s) => s.ackedAt));
+    // More than 2 s pass after the last acknowledged change of an "old" cart...
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // ...while other shoppers keep changing carts right up to the kill.
+    const recent = await inPool(Array.from({ length: RECENT_CARTS }), 10, (_, n) =>
+      shopperWithCart(front.gateway.url, n),
     );
-  };
-  const oldKept = (await inPool(old, 10, readBack)).filter(Boolean).length;
-  const recentKept = (await inPool(recent, 10, readBack)).filter(Boolean).length;
-  report(
-    `appendfsync everysec, SIGKILL ${((killedAt - lastOldAck) / 1000).toFixed(2)} s after the last old ack: ` +
-      `carts acknowledged > 2 s before the kill kept ${oldKept}/${OLD_CARTS}; changed in the last ${((killedAt - Math.min(...recent.map((s) => s.ackedAt))) / 1000).toFixed(2)} s kept ${recentKept}/${RECENT_CARTS}`,
-  );
-  expect(killedAt - lastOldAck).toBeGreaterThan(2_000);
-  expect(oldKept).toBe(OLD_CARTS);
+    const killedAt = Date.now();
+    await server.kill();
+    await server.start();
+    await waitReady(
+      front.all().map((service) => service.url),
+      5_000,
+    );
 
-  // In Redis too: the old carts' hashes are there (one key per cart, with its two lines).
-  const check = connectTestRedis(server.url);
-  try {
-    const carts = await check.keys(`${storefront.prefix}cart:*`);
-    expect(carts.length).toBeGreaterThanOrEqual(OLD_CARTS);
-  } finally {
-    check.disconnect();
-  }
-  expect(front.unexpectedExits()).toEqual([]);
-}, 60_000);
+    const readBack = async (shopper: Shopper) => {
+      const answer = await call(front.gateway.url, 'GET', '/Cart', { token: shopper.token });
+      return (
+        answer.status === 200 &&
+        JSON.stringify(sorted(answer.body?.cart ?? [])) === JSON.stringify(sorted(shopper.cart))
+      );
+    };
+    const oldKept = (await inPool(old, 10, readBack)).filter(Boolean).length;
+    const recentKept = (await inPool(recent, 10, readBack)).filter(Boolean).length;
+    report(
+      `appendfsync everysec, SIGKILL ${((killedAt - lastOldAck) / 1000).toFixed(2)} s after the last old ack: ` +
+        `carts acknowledged > 2 s before the kill kept ${oldKept}/${OLD_CARTS}; changed in the last ` +
+        `${((killedAt - Math.min(...recent.map((s) => s.ackedAt))) / 1000).toFixed(2)} s kept ` +
+        `${recentKept}/${RECENT_CARTS}`,
+    );
+    expect(killedAt - lastOldAck).toBeGreaterThan(2_000);
+    expect(oldKept).toBe(OLD_CARTS);
+
+    // In Redis too: the old carts' hashes are there (one key per cart, with its two lines).
+    const check = connectTestRedis(server.url);
+    try {
+      const carts = await check.keys(`${storefront.prefix}cart:*`);
+      expect(carts.length).toBeGreaterThanOrEqual(OLD_CARTS);
+    } finally {
+      check.disconnect();
+    }
+    expect(front.unexpectedExits()).toEqual([]);
+  },
+  60_000,
+);

@@ -53,49 +53,55 @@ async function rawClient() {
   };
 }
 
-it('forwards as is, delays each direction by setLatency, holds without closing on stopForwarding, and cuts the reply on dropNextReply', async () => {
-  const link = proxy as FaultProxy;
-  const client = await rawClient();
+it(
+  'forwards as is, delays each direction by setLatency, holds without ' +
+    'closing on stopForwarding, and cuts the reply on dropNextReply',
+  async () => {
+    const link = proxy as FaultProxy;
+    const client = await rawClient();
 
-  const plain = await client.send('PING');
-  expect(plain.reply).toBe('+PONG');
+    const plain = await client.send('PING');
+    expect(plain.reply).toBe('+PONG');
 
-  // 150 ms each way: a round trip of at least 300 ms.
-  link.setLatency(150);
-  const slow = await client.send('PING');
-  link.setLatency(0);
-  expect(slow.reply).toBe('+PONG');
-  expect(slow.ms).toBeGreaterThanOrEqual(300);
+    // 150 ms each way: a round trip of at least 300 ms.
+    link.setLatency(150);
+    const slow = await client.send('PING');
+    link.setLatency(0);
+    expect(slow.reply).toBe('+PONG');
+    expect(slow.ms).toBeGreaterThanOrEqual(300);
 
-  // Held: no reply while stopped, the connection stays open, the reply comes once resumed.
-  link.stopForwarding();
-  const held = client.send('PING', 5_000);
-  await new Promise((resolve) => setTimeout(resolve, 400));
-  expect(client.isClosed()).toBe(false);
-  link.resumeForwarding();
-  const released = await held;
-  expect(released.reply).toBe('+PONG');
-  expect(released.ms).toBeGreaterThanOrEqual(400);
+    // Held: no reply while stopped, the connection stays open, the reply comes once resumed.
+    link.stopForwarding();
+    const held = client.send('PING', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(client.isClosed()).toBe(false);
+    link.resumeForwarding();
+    const released = await held;
+    expect(released.reply).toBe('+PONG');
+    expect(released.ms).toBeGreaterThanOrEqual(400);
 
-  // Cut after Redis ran the command: the client gets no reply (its connection is closed), and the
-  // write is in Redis.
-  const key = `${prefix}dropped`;
-  const cut = link.dropNextReply((request) => request.includes(key));
-  const lost = await client.send(`SET ${key} applied`);
-  const dropped = await cut;
-  expect(lost.reply).toBe('closed');
-  expect(dropped.reply.toString().trim()).toBe('+OK');
-  const check = connectTestRedis((redis as RedisProcess).url);
-  try {
-    expect(await check.get(key)).toBe('applied');
-    await check.del(key);
-  } finally {
-    check.disconnect();
-  }
-  // The proxy still takes new connections after a cut.
-  expect((await (await rawClient()).send('PING')).reply).toBe('+PONG');
-  report(
-    `proxy) plain PING ${plain.ms} ms; with 150 ms each way ${slow.ms} ms; held 400 ms then released: ${released.ms} ms; ` +
-      `dropNextReply: client saw '${lost.reply}', Redis had run the SET (reply '${dropped.reply.toString().trim()}' dropped)`,
-  );
-});
+    // Cut after Redis ran the command: the client gets no reply (its connection is closed), and the
+    // write is in Redis.
+    const key = `${prefix}dropped`;
+    const cut = link.dropNextReply((request) => request.includes(key));
+    const lost = await client.send(`SET ${key} applied`);
+    const dropped = await cut;
+    expect(lost.reply).toBe('closed');
+    expect(dropped.reply.toString().trim()).toBe('+OK');
+    const check = connectTestRedis((redis as RedisProcess).url);
+    try {
+      expect(await check.get(key)).toBe('applied');
+      await check.del(key);
+    } finally {
+      check.disconnect();
+    }
+    // The proxy still takes new connections after a cut.
+    expect((await (await rawClient()).send('PING')).reply).toBe('+PONG');
+    report(
+      `proxy) plain PING ${plain.ms} ms; with 150 ms each way ${slow.ms} ms; held 400 ms then released: ` +
+        `${released.ms} ms; ` +
+        `dropNextReply: client saw '${lost.reply}', Redis had run the SET (reply ` +
+        `'${dropped.reply.toString().trim()}' dropped)`,
+    );
+  },
+);

@@ -179,6 +179,7 @@ export function recovery(run: FaultRun, since: number, sinceName: string) {
     .reduce((min, s) => Math.min(min, s.end - since), Infinity);
   const lastFailureMs = run.samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), 0) - since;
   const seconds = (ms: number) => (ms / 1000).toFixed(2);
-  const summary = `first 2xx ${seconds(firstOkMs)} s after ${sinceName}, last non-2xx ${seconds(lastFailureMs)} s after`;
+  const firstOk = `first 2xx ${seconds(firstOkMs)} s after ${sinceName}`;
+  const summary = `${firstOk}, last non-2xx ${seconds(lastFailureMs)} s after`;
   return { firstOkMs, lastFailureMs, summary };
 }

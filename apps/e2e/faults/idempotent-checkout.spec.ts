@@ -42,11 +42,10 @@ function ordersPlaced(from: number): string[] {
 function tally(answers: Answer[]) {
   const ok = answers.filter((a) => a.status === 200);
   return {
-    byStatus: countBy(
-      answers,
-      (a) =>
-        `${a.status}${a.body?.error?.code ? ` ${a.body.error.code}` : ''}${a.headers.get('idempotent-replayed') ? ' replayed' : ''}`,
-    ),
+    byStatus: countBy(answers, (a) => {
+      const replayed = a.headers.get('idempotent-replayed') ? ' replayed' : '';
+      return `${a.status}${a.body?.error?.code ? ` ${a.body.error.code}` : ''}${replayed}`;
+    }),
     orderIds: [...new Set(ok.map((a) => a.body?.order?.id as string))],
     firstAnswers: ok.filter((a) => a.headers.get('idempotent-replayed') !== 'true').length,
     others: answers.filter(
@@ -72,35 +71,41 @@ async function expectOneOrderInRedisAndCartEmpty(gatewayUrl: string, token: stri
   }
 }
 
-it(`${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly one order, the rest 409 IDEMPOTENCY_IN_PROGRESS or the replay`, async () => {
-  const front = storefront.front();
-  const token = await filledCart(front.gateway.url);
-  const logFrom = front.checkout.output().length;
-  const headers = { 'Idempotency-Key': 'order-concurrent-1' };
+it(
+  `${CLIENTS} concurrent checkouts with one Idempotency-Key: exactly ` +
+    `one order, the rest 409 IDEMPOTENCY_IN_PROGRESS or the replay`,
+  async () => {
+    const front = storefront.front();
+    const token = await filledCart(front.gateway.url);
+    const logFrom = front.checkout.output().length;
+    const headers = { 'Idempotency-Key': 'order-concurrent-1' };
 
-  const answers = await Promise.all(
-    Array.from({ length: CLIENTS }, () =>
-      call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers }),
-    ),
-  );
-  const later = await call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers });
-  const { byStatus, orderIds, firstAnswers, others } = tally(answers);
-  const placed = ordersPlaced(logFrom);
-  report(
-    `${CLIENTS} concurrent checkouts, one key: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; ` +
-      `orders checkout logged as placed: ${placed.length}; a retry afterwards: ${later.status} replayed=${later.headers.get('idempotent-replayed')}`,
-  );
+    const answers = await Promise.all(
+      Array.from({ length: CLIENTS }, () =>
+        call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers }),
+      ),
+    );
+    const later = await call(front.gateway.url, 'PATCH', '/Cart/checkout', { token, body: PAYMENT, headers });
+    const { byStatus, orderIds, firstAnswers, others } = tally(answers);
+    const placed = ordersPlaced(logFrom);
+    report(
+      `${CLIENTS} concurrent checkouts, one key: ${formatCounts(byStatus)}; distinct order ids in 200s: ` +
+        `${orderIds.length}; ` +
+        `orders checkout logged as placed: ${placed.length}; a retry afterwards: ${later.status} ` +
+        `replayed=${later.headers.get('idempotent-replayed')}`,
+    );
 
-  expect(others.map((a) => [a.status, a.body])).toEqual([]);
-  expect(orderIds).toHaveLength(1);
-  expect(firstAnswers).toBe(1);
-  expect(placed).toEqual(orderIds);
-  expect(later.status).toBe(200);
-  expect(later.headers.get('idempotent-replayed')).toBe('true');
-  expect(later.body?.order?.id).toBe(orderIds[0]);
-  expect(later.body?.order?.items).toEqual(expect.arrayContaining(CART.map((line) => expect.objectContaining(line))));
-  await expectOneOrderInRedisAndCartEmpty(front.gateway.url, token);
-});
+    expect(others.map((a) => [a.status, a.body])).toEqual([]);
+    expect(orderIds).toHaveLength(1);
+    expect(firstAnswers).toBe(1);
+    expect(placed).toEqual(orderIds);
+    expect(later.status).toBe(200);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(later.body?.order?.id).toBe(orderIds[0]);
+    expect(later.body?.order?.items).toEqual(expect.arrayContaining(CART.map((line) => expect.objectContaining(line))));
+    await expectOneOrderInRedisAndCartEmpty(front.gateway.url, token);
+  },
+);
 
 it(`the same with the gateway stopped (SIGTERM) and started again mid-way: still exactly one order`, async () => {
   const front = storefront.front();
@@ -154,10 +159,14 @@ it(`the same with the gateway stopped (SIGTERM) and started again mid-way: still
     const { byStatus, orderIds, firstAnswers, others } = tally(answers);
     const placed = ordersPlaced(logFrom);
     report(
-      `${CLIENTS} checkouts, one key, gateway restarted: SIGTERM at 150 ms, old gateway (pid ${oldPid}) exited ${exitCode ?? exitSignal} ${exitMs} ms after SIGTERM (at ${downAt - started} ms), ` +
-        `new one (pid ${front.gateway.pid}) listening at ${upAt - started} ms; ${attempts} attempts, ${connectFailures} without an HTTP answer (retried); ` +
-        `answered while the old gateway ran ${answeredAt.filter((t) => t <= downAt).length}, by the new one ${answeredAt.filter((t) => t > downAt).length}; ` +
-        `answers: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; orders checkout logged as placed: ${placed.length}; ` +
+      `${CLIENTS} checkouts, one key, gateway restarted: SIGTERM at 150 ms, old gateway (pid ${oldPid}) exited ` +
+        `${exitCode ?? exitSignal} ${exitMs} ms after SIGTERM (at ${downAt - started} ms), ` +
+        `new one (pid ${front.gateway.pid}) listening at ${upAt - started} ms; ${attempts} attempts, ` +
+        `${connectFailures} without an HTTP answer (retried); ` +
+        `answered while the old gateway ran ${answeredAt.filter((t) => t <= downAt).length}, by the new one ` +
+        `${answeredAt.filter((t) => t > downAt).length}; ` +
+        `answers: ${formatCounts(byStatus)}; distinct order ids in 200s: ${orderIds.length}; orders checkout ` +
+        `logged as placed: ${placed.length}; ` +
         `a retry afterwards: ${later.status} replayed=${later.headers.get('idempotent-replayed')}`,
     );
 

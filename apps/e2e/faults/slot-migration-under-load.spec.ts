@@ -82,8 +82,10 @@ it('moves the slots of some carts to another primary under load: nothing lost, n
     const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, run.tokens, run);
     report(
       `slot migration: ${count} slots (holding ${movedCarts.length} of ${cartSlots.length} carts' slots) moved from ` +
-        `port ${move.fromPort} to ${to.port} in ${(reshardMs / 1000).toFixed(1)} s, ${SHOPPERS} shoppers at ${RATE}/s; ` +
-        `${loadFigures(run, 'the reshard')}; during the move: ${formatCounts(countBy(during, (s) => String(s.status)))}; ` +
+        `port ${move.fromPort} to ${to.port} in ${(reshardMs / 1000).toFixed(1)} s, ${SHOPPERS} shoppers at ` +
+        `${RATE}/s; ` +
+        `${loadFigures(run, 'the reshard')}; during the move: ` +
+        `${formatCounts(countBy(during, (s) => String(s.status)))}; ` +
         `adds acknowledged ${samples.filter((s) => s.kind === 'add' && s.status === 201).length}, lost ${lost}, ` +
         `applied without a 2xx (refused, or cut off as the load ended) ${extra}, applied twice ${unaccounted}`,
     );

@@ -179,7 +179,8 @@ export function watchMemory(services: () => ServiceProcess[]) {
         Object.keys(idle)
           .map(
             (app) =>
-              `${app} ${idle[app].toFixed(1)}/${beforeFault[app].toFixed(1)}/${fromFault[app].toFixed(1)} (+${growth[app].toFixed(1)})`,
+              `${app} ${idle[app].toFixed(1)}/${beforeFault[app].toFixed(1)}/${fromFault[app].toFixed(1)} ` +
+              `(+${growth[app].toFixed(1)})`,
           )
           .join(', ')
       );

@@ -40,49 +40,59 @@ async function secondsUntilServing(token: string): Promise<number> {
   return (Date.now() - back) / 1000;
 }
 
-it('with Redis frozen: 503 CART_UNAVAILABLE within 1 s, /readyz 503, and serving again within 5 s of SIGCONT', async () => {
-  const token = await newSession(store.gatewayUrl);
-  expect((await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug' } })).status).toBe(201);
+it(
+  'with Redis frozen: 503 CART_UNAVAILABLE within 1 s, ' + '/readyz 503, and serving again within 5 s of SIGCONT',
+  async () => {
+    const token = await newSession(store.gatewayUrl);
+    expect((await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug' } })).status).toBe(
+      201,
+    );
 
-  redis.freeze();
-  try {
-    const read = await expectUnavailable(call(store.gatewayUrl, 'GET', '/Cart', { token }));
+    redis.freeze();
+    try {
+      const read = await expectUnavailable(call(store.gatewayUrl, 'GET', '/Cart', { token }));
+      const add = await expectUnavailable(
+        call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } }),
+      );
+      const session = await expectUnavailable(call(store.gatewayUrl, 'POST', '/session'));
+      process.stdout.write(
+        `frozen Redis: answered 503 in ${read} ms (read), ${add} ms (add), ${session} ms (session)\n`,
+      );
+      await expectAllNotReady();
+    } finally {
+      redis.thaw();
+    }
+    const seconds = await secondsUntilServing(token);
+    process.stdout.write(`frozen Redis: serving again ${seconds.toFixed(2)} s after SIGCONT\n`);
+    expect(seconds).toBeLessThan(5);
+  },
+);
+
+it(
+  'with Redis killed: 503 CART_UNAVAILABLE within 1 s, ' + '/readyz 503, and serving again within 5 s of its restart',
+  async () => {
+    const token = await newSession(store.gatewayUrl);
+    expect(
+      (await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-socks', quantity: 2 } })).status,
+    ).toBe(201);
+
+    await redis.kill();
     const add = await expectUnavailable(
       call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } }),
     );
-    const session = await expectUnavailable(call(store.gatewayUrl, 'POST', '/session'));
-    process.stdout.write(`frozen Redis: answered 503 in ${read} ms (read), ${add} ms (add), ${session} ms (session)\n`);
+    const checkout = await expectUnavailable(
+      call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_visa' } } }),
+    );
+    process.stdout.write(`killed Redis: answered 503 in ${add} ms (add), ${checkout} ms (checkout)\n`);
     await expectAllNotReady();
-  } finally {
-    redis.thaw();
-  }
-  const seconds = await secondsUntilServing(token);
-  process.stdout.write(`frozen Redis: serving again ${seconds.toFixed(2)} s after SIGCONT\n`);
-  expect(seconds).toBeLessThan(5);
-});
 
-it('with Redis killed: 503 CART_UNAVAILABLE within 1 s, /readyz 503, and serving again within 5 s of its restart', async () => {
-  const token = await newSession(store.gatewayUrl);
-  expect(
-    (await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-socks', quantity: 2 } })).status,
-  ).toBe(201);
-
-  await redis.kill();
-  const add = await expectUnavailable(
-    call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } }),
-  );
-  const checkout = await expectUnavailable(
-    call(store.gatewayUrl, 'PATCH', '/Cart/checkout', { token, body: { payment: { token: 'tok_visa' } } }),
-  );
-  process.stdout.write(`killed Redis: answered 503 in ${add} ms (add), ${checkout} ms (checkout)\n`);
-  await expectAllNotReady();
-
-  await redis.start();
-  const seconds = await secondsUntilServing(token);
-  process.stdout.write(`killed Redis: serving again ${seconds.toFixed(2)} s after restart\n`);
-  expect(seconds).toBeLessThan(5);
-  // Nothing acknowledged was lost (append-only file, fsync always), and nothing refused was applied.
-  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({
-    cart: [{ id: 'badger-socks', quantity: 2 }],
-  });
-});
+    await redis.start();
+    const seconds = await secondsUntilServing(token);
+    process.stdout.write(`killed Redis: serving again ${seconds.toFixed(2)} s after restart\n`);
+    expect(seconds).toBeLessThan(5);
+    // Nothing acknowledged was lost (append-only file, fsync always), and nothing refused was applied.
+    expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body).toEqual({
+      cart: [{ id: 'badger-socks', quantity: 2 }],
+    });
+  },
+);

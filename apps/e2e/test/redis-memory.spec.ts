@@ -68,30 +68,36 @@ describe('a flood of stored checkout refusals', () => {
     expect(perAnswer).toBeLessThanOrEqual(STORED_ANSWER_BUDGET_BYTES);
   });
 
-  it(`keeps at most ${MAX_RECORDS_PER_SHOPPER} answers per shopper: the next new key is 429 with Retry-After`, async () => {
-    const token = await newSession(store.gatewayUrl);
-    for (let i = 0; i < MAX_RECORDS_PER_SHOPPER; i++) {
-      const answer = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+  it(
+    `keeps at most ${MAX_RECORDS_PER_SHOPPER} answers per ` + `shopper: the next new key is 429 with Retry-After`,
+    async () => {
+      const token = await newSession(store.gatewayUrl);
+      for (let i = 0; i < MAX_RECORDS_PER_SHOPPER; i++) {
+        const answer = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+          token,
+          body: FLOOD_BODY,
+          headers: { 'Idempotency-Key': `cap-${i}` },
+        });
+        expect(answer.status).toBe(400);
+      }
+      const refused = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
         token,
         body: FLOOD_BODY,
-        headers: { 'Idempotency-Key': `cap-${i}` },
+        headers: { 'Idempotency-Key': 'cap-next' },
       });
-      expect(answer.status).toBe(400);
-    }
-    const refused = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
-      token,
-      body: FLOOD_BODY,
-      headers: { 'Idempotency-Key': 'cap-next' },
-    });
-    expect({ status: refused.status, code: refused.body?.error?.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    const replay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
-      token,
-      body: FLOOD_BODY,
-      headers: { 'Idempotency-Key': 'cap-7' },
-    });
-    expect(replay.headers.get('idempotent-replayed')).toBe('true');
-  });
+      expect({ status: refused.status, code: refused.body?.error?.code }).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      const replay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+        token,
+        body: FLOOD_BODY,
+        headers: { 'Idempotency-Key': 'cap-7' },
+      });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    },
+  );
 });
 
 describe('a Redis full to its maxmemory (noeviction)', () => {
@@ -109,52 +115,56 @@ describe('a Redis full to its maxmemory (noeviction)', () => {
     await redis.stop();
   });
 
-  it('answers 503 CART_UNAVAILABLE with Retry-After, keeps the catalog and every cart, and serves again once memory frees', async () => {
-    const token = await newSession(store.gatewayUrl);
-    expect(
-      (await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } })).status,
-    ).toBe(201);
+  it(
+    'answers 503 CART_UNAVAILABLE with Retry-After, keeps the ' +
+      'catalog and every cart, and serves again once memory frees',
+    async () => {
+      const token = await newSession(store.gatewayUrl);
+      expect(
+        (await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-mug', quantity: 2 } })).status,
+      ).toBe(201);
 
-    // Fill Redis with keys of our own (each with a TTL, as the storefront's) until it refuses a write:
-    // large values first, then small ones (a large value's own query buffer counts while it is refused,
-    // so the first refusal can come with room left for small writes).
-    let filled = 0;
-    for (const size of [64 * 1024, 256]) {
-      const filler = 'f'.repeat(size);
-      for (;;) {
-        try {
-          await inspect.set(`filler:${filled}`, filler, 'PX', 600_000);
-          filled++;
-        } catch (err) {
-          expect(String(err)).toMatch(/OOM/);
-          break;
+      // Fill Redis with keys of our own (each with a TTL, as the storefront's) until it refuses a write:
+      // large values first, then small ones (a large value's own query buffer counts while it is refused,
+      // so the first refusal can come with room left for small writes).
+      let filled = 0;
+      for (const size of [64 * 1024, 256]) {
+        const filler = 'f'.repeat(size);
+        for (;;) {
+          try {
+            await inspect.set(`filler:${filled}`, filler, 'PX', 600_000);
+            filled++;
+          } catch (err) {
+            expect(String(err)).toMatch(/OOM/);
+            break;
+          }
         }
       }
-    }
 
-    const add = await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
-    expect({ status: add.status, code: add.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
-    expect(Number(add.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const pay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
-      token,
-      body: { payment: { token: 'tok_visa' } },
-    });
-    expect({ status: pay.status, code: pay.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
-    const session = await call(store.gatewayUrl, 'POST', '/session');
-    expect({ status: session.status, code: session.body?.error?.code }).toEqual({
-      status: 503,
-      code: 'CART_UNAVAILABLE',
-    });
-    expect((await call(store.gatewayUrl, 'GET', '/Items')).status).toBe(200);
-    process.stdout.write(`full Redis: ${filled} filler keys; the storefront answered 503 CART_UNAVAILABLE\n`);
+      const add = await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
+      expect({ status: add.status, code: add.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+      expect(Number(add.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const pay = await call(store.gatewayUrl, 'PATCH', '/Cart/checkout', {
+        token,
+        body: { payment: { token: 'tok_visa' } },
+      });
+      expect({ status: pay.status, code: pay.body?.error?.code }).toEqual({ status: 503, code: 'CART_UNAVAILABLE' });
+      const session = await call(store.gatewayUrl, 'POST', '/session');
+      expect({ status: session.status, code: session.body?.error?.code }).toEqual({
+        status: 503,
+        code: 'CART_UNAVAILABLE',
+      });
+      expect((await call(store.gatewayUrl, 'GET', '/Items')).status).toBe(200);
+      process.stdout.write(`full Redis: ${filled} filler keys; the storefront answered 503 CART_UNAVAILABLE\n`);
 
-    await inspect.del(...Array.from({ length: filled }, (_, i) => `filler:${i}`));
-    const freed = Date.now();
-    await waitFor(async () => (await call(store.gatewayUrl, 'GET', '/Cart', { token })).status === 200, 5_000);
-    process.stdout.write(`full Redis: serving again ${Date.now() - freed} ms after memory freed\n`);
-    const cart = await call(store.gatewayUrl, 'GET', '/Cart', { token });
-    expect(cart.body?.cart).toEqual([{ id: 'badger-mug', quantity: 2 }]);
-    const added = await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
-    expect(added.status).toBe(201);
-  });
+      await inspect.del(...Array.from({ length: filled }, (_, i) => `filler:${i}`));
+      const freed = Date.now();
+      await waitFor(async () => (await call(store.gatewayUrl, 'GET', '/Cart', { token })).status === 200, 5_000);
+      process.stdout.write(`full Redis: serving again ${Date.now() - freed} ms after memory freed\n`);
+      const cart = await call(store.gatewayUrl, 'GET', '/Cart', { token });
+      expect(cart.body?.cart).toEqual([{ id: 'badger-mug', quantity: 2 }]);
+      const added = await call(store.gatewayUrl, 'POST', '/Cart/Item', { token, body: { id: 'badger-tee' } });
+      expect(added.status).toBe(201);
+    },
+  );
 });

@@ -53,27 +53,31 @@ function expectTimedOut({ text, closedAfterMs }: Exchange, deadlineMs: number, w
   expect(closedAfterMs).toBeLessThan(deadlineMs + 2_000);
 }
 
-it('ends slow headers after 10 s and a slow body after 30 s with a JSON 408, through the gateway and at a service', async () => {
-  const token = await newSession(store.gatewayUrl);
-  const bodyHead = (auth: string) =>
-    `POST /Cart/Item HTTP/1.1\r\nHost: t\r\n${auth}Content-Type: application/json\r\nContent-Length: 40\r\n\r\n`;
-  const body = `{"id":"badger-mug","quantity":1}${' '.repeat(7)}`;
-  // One byte every 2 s, as the attack sent them: 40 bytes would take 80 s.
-  const [gatewayBody, serviceBody, gatewayHeaders] = await Promise.all([
-    trickle(store.gatewayUrl, bodyHead(`Authorization: Bearer ${token}\r\n`), body, 2_000),
-    trickle(store.inventoryUrl, bodyHead(''), body, 2_000),
-    trickle(store.gatewayUrl, 'GET /Items HTTP/1.1\r\nHost: t\r\n', 'X-Slow: 1\r\n', 2_000),
-  ]);
-  process.stdout.write(
-    `slow clients: headers ended at ${gatewayHeaders.closedAfterMs} ms, bodies at ${gatewayBody.closedAfterMs} ms ` +
-      `(gateway) and ${serviceBody.closedAfterMs} ms (inventory)\n`,
-  );
-  expectTimedOut(gatewayHeaders, HEADERS_TIMEOUT_MS, 'headers at the gateway');
-  expectTimedOut(gatewayBody, REQUEST_TIMEOUT_MS, 'body through the gateway');
-  expectTimedOut(serviceBody, REQUEST_TIMEOUT_MS, 'body at inventory');
-  // Nothing was added by the request that never arrived whole.
-  expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body?.cart).toEqual([]);
-}, 60_000);
+it(
+  'ends slow headers after 10 s and a slow body after 30 ' + 's with a JSON 408, through the gateway and at a service',
+  async () => {
+    const token = await newSession(store.gatewayUrl);
+    const bodyHead = (auth: string) =>
+      `POST /Cart/Item HTTP/1.1\r\nHost: t\r\n${auth}Content-Type: application/json\r\nContent-Length: 40\r\n\r\n`;
+    const body = `{"id":"badger-mug","quantity":1}${' '.repeat(7)}`;
+    // One byte every 2 s, as the attack sent them: 40 bytes would take 80 s.
+    const [gatewayBody, serviceBody, gatewayHeaders] = await Promise.all([
+      trickle(store.gatewayUrl, bodyHead(`Authorization: Bearer ${token}\r\n`), body, 2_000),
+      trickle(store.inventoryUrl, bodyHead(''), body, 2_000),
+      trickle(store.gatewayUrl, 'GET /Items HTTP/1.1\r\nHost: t\r\n', 'X-Slow: 1\r\n', 2_000),
+    ]);
+    process.stdout.write(
+      `slow clients: headers ended at ${gatewayHeaders.closedAfterMs} ms, bodies at ${gatewayBody.closedAfterMs} ms ` +
+        `(gateway) and ${serviceBody.closedAfterMs} ms (inventory)\n`,
+    );
+    expectTimedOut(gatewayHeaders, HEADERS_TIMEOUT_MS, 'headers at the gateway');
+    expectTimedOut(gatewayBody, REQUEST_TIMEOUT_MS, 'body through the gateway');
+    expectTimedOut(serviceBody, REQUEST_TIMEOUT_MS, 'body at inventory');
+    // Nothing was added by the request that never arrived whole.
+    expect((await call(store.gatewayUrl, 'GET', '/Cart', { token })).body?.cart).toEqual([]);
+  },
+  60_000,
+);
 
 it('answers a valid add before refusing the garbage pipelined after it, every time', async () => {
   const token = await newSession(store.gatewayUrl);

@@ -172,24 +172,27 @@ it('a restarted gateway keeps serving the same sessions and carts', async () => 
   });
 });
 
-it('every error through the gateway is JSON in the contract shape with security headers, unknown routes included', async () => {
-  const token = await newSession(store.gatewayUrl);
-  for (const [method, path, body, status, code] of [
-    ['GET', '/nowhere', undefined, 404, 'NOT_FOUND'],
-    ['GET', '/Cart/nowhere', undefined, 404, 'NOT_FOUND'],
-    ['GET', '/Items/no-such-badger', undefined, 404, 'ITEM_NOT_FOUND'],
-    ['DELETE', '/Cart', undefined, 405, 'METHOD_NOT_ALLOWED'],
-    ['GET', '/Cart/checkout', undefined, 405, 'METHOD_NOT_ALLOWED'],
-    ['POST', '/Cart/Item', { id: 'badger-mug', quantity: 'lots' }, 400, 'INVALID_BODY'],
-    ['POST', '/Cart/Item', { id: 'badger-mug', quantity: 100 }, 422, 'CART_LIMIT'],
-    ['PATCH', '/Cart/checkout', pay(), 400, 'CART_EMPTY'],
-  ] as const) {
-    const answer = await call(store.gatewayUrl, method, path, { token, body });
-    expect({ path, status: answer.status, code: answer.body?.error?.code }).toEqual({ path, status, code });
-    expect(answer.headers.get('x-request-id')).toBeTruthy();
-    // Security headers on errors too, whether the gateway or a service answered, and no X-Powered-By.
-    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(answer.headers.get('content-security-policy')).toBeTruthy();
-    expect(answer.headers.get('x-powered-by')).toBeNull();
-  }
-});
+it(
+  'every error through the gateway is JSON in the contract ' + 'shape with security headers, unknown routes included',
+  async () => {
+    const token = await newSession(store.gatewayUrl);
+    for (const [method, path, body, status, code] of [
+      ['GET', '/nowhere', undefined, 404, 'NOT_FOUND'],
+      ['GET', '/Cart/nowhere', undefined, 404, 'NOT_FOUND'],
+      ['GET', '/Items/no-such-badger', undefined, 404, 'ITEM_NOT_FOUND'],
+      ['DELETE', '/Cart', undefined, 405, 'METHOD_NOT_ALLOWED'],
+      ['GET', '/Cart/checkout', undefined, 405, 'METHOD_NOT_ALLOWED'],
+      ['POST', '/Cart/Item', { id: 'badger-mug', quantity: 'lots' }, 400, 'INVALID_BODY'],
+      ['POST', '/Cart/Item', { id: 'badger-mug', quantity: 100 }, 422, 'CART_LIMIT'],
+      ['PATCH', '/Cart/checkout', pay(), 400, 'CART_EMPTY'],
+    ] as const) {
+      const answer = await call(store.gatewayUrl, method, path, { token, body });
+      expect({ path, status: answer.status, code: answer.body?.error?.code }).toEqual({ path, status, code });
+      expect(answer.headers.get('x-request-id')).toBeTruthy();
+      // Security headers on errors too, whether the gateway or a service answered, and no X-Powered-By.
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('content-security-policy')).toBeTruthy();
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+    }
+  },
+);

@@ -84,7 +84,10 @@ export function createSessionStore({ redis, secret, prefix, ttlSeconds, rateLimi
 
   return {
     ttlSeconds,
-    /** Issues a new token (at most rateLimitPerMinute per client address); the session expires after ttlSeconds without use. */
+    /**
+     * Issues a new token (at most rateLimitPerMinute per client address); the session expires after
+     * ttlSeconds without use.
+     */
     async create(clientAddress: string): Promise<string> {
       const now = Date.now();
       if (rateLimitPerMinute > 0) {

@@ -39,19 +39,25 @@ describe('what a client can send', () => {
     }
   });
 
-  it('refuses more than 100 headers with 431, and its own headers reach the service whatever the client sends', async () => {
-    const token = await newSession();
-    const many = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-client-${i}`, 'v']));
-    const refused = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(120));
-    expectError(refused, 431, 'HEADERS_TOO_LARGE');
-    expect(refused.headers['x-echo-service']).toBeUndefined();
-    const forwarded = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(95));
-    expect(forwarded.status).toBe(200);
-    const received = forwarded.body as Received;
-    expect(handoff.verify(received.headers[IDENTITY_HEADER] as string, { method: 'GET', url: '/Cart' })).toBeDefined();
-    expect(received.headers['x-request-id']).toBe(forwarded.headers['x-request-id']);
-    expect(received.headers['x-client-94']).toBe('v');
-  });
+  it(
+    'refuses more than 100 headers with 431, and its own ' + 'headers reach the service whatever the client sends',
+    async () => {
+      const token = await newSession();
+      const many = (count: number) =>
+        Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-client-${i}`, 'v']));
+      const refused = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(120));
+      expectError(refused, 431, 'HEADERS_TOO_LARGE');
+      expect(refused.headers['x-echo-service']).toBeUndefined();
+      const forwarded = await request(app).get('/Cart').set('Authorization', `Bearer ${token}`).set(many(95));
+      expect(forwarded.status).toBe(200);
+      const received = forwarded.body as Received;
+      expect(
+        handoff.verify(received.headers[IDENTITY_HEADER] as string, { method: 'GET', url: '/Cart' }),
+      ).toBeDefined();
+      expect(received.headers['x-request-id']).toBe(forwarded.headers['x-request-id']);
+      expect(received.headers['x-client-94']).toBe('v');
+    },
+  );
 });
 
 describe('a body that never arrives whole', () => {

@@ -101,34 +101,37 @@ describe('authentication on /Cart routes', () => {
 });
 
 describe('forwarding', () => {
-  it('hands the service a signed identity for this request, and never the token, the cookie or a client identity', async () => {
-    const token = await newSession();
-    const res = await request(app)
-      .post('/Cart/Item?x=1')
-      .set('Authorization', `Bearer ${token}`)
-      .set('Cookie', `sid=${token}`)
-      .set(IDENTITY_HEADER, 'v1.someone-else.9999999999999.forged')
-      .set('X-Request-Id', 'trace-me-1')
-      .send({ id: 'badger-mug' });
-    expect(res.status).toBe(200);
-    const received: Received = res.body;
-    expect(received).toMatchObject({
-      service: 'inventory',
-      method: 'POST',
-      url: '/Cart/Item?x=1',
-      body: '{"id":"badger-mug"}',
-    });
-    expect(received.headers.authorization).toBeUndefined();
-    expect(received.headers.cookie).toBeUndefined();
-    expect(received.headers['x-request-id']).toBe('trace-me-1');
-    expect(res.headers['x-request-id']).toBe('trace-me-1');
-    const shopper = handoff.verify(received.headers[IDENTITY_HEADER] as string, {
-      method: 'POST',
-      url: '/Cart/Item?x=1',
-    })?.subject;
-    expect(shopper).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(JSON.stringify(received)).not.toContain(token);
-  });
+  it(
+    'hands the service a signed identity for this request, ' + 'and never the token, the cookie or a client identity',
+    async () => {
+      const token = await newSession();
+      const res = await request(app)
+        .post('/Cart/Item?x=1')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Cookie', `sid=${token}`)
+        .set(IDENTITY_HEADER, 'v1.someone-else.9999999999999.forged')
+        .set('X-Request-Id', 'trace-me-1')
+        .send({ id: 'badger-mug' });
+      expect(res.status).toBe(200);
+      const received: Received = res.body;
+      expect(received).toMatchObject({
+        service: 'inventory',
+        method: 'POST',
+        url: '/Cart/Item?x=1',
+        body: '{"id":"badger-mug"}',
+      });
+      expect(received.headers.authorization).toBeUndefined();
+      expect(received.headers.cookie).toBeUndefined();
+      expect(received.headers['x-request-id']).toBe('trace-me-1');
+      expect(res.headers['x-request-id']).toBe('trace-me-1');
+      const shopper = handoff.verify(received.headers[IDENTITY_HEADER] as string, {
+        method: 'POST',
+        url: '/Cart/Item?x=1',
+      })?.subject;
+      expect(shopper).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(JSON.stringify(received)).not.toContain(token);
+    },
+  );
 
   it('gives one session the same shopper id on every request, and two sessions different ones', async () => {
     const shopperOf = async (token: string) => {
@@ -140,18 +143,21 @@ describe('forwarding', () => {
     expect(await shopperOf(a)).not.toBe(await shopperOf(b));
   });
 
-  it('routes /Cart/checkout to checkout and other /Cart and /Items paths to inventory, case-insensitively', async () => {
-    const token = await newSession();
-    const auth = { Authorization: `Bearer ${token}` };
-    const servedBy = async (method: 'get' | 'patch', path: string) =>
-      (await request(app)[method](path).set(auth)).headers['x-echo-service'];
-    expect(await servedBy('patch', '/Cart/checkout')).toBe('checkout');
-    expect(await servedBy('patch', '/cart/CHECKOUT/')).toBe('checkout');
-    expect(await servedBy('get', '/Cart')).toBe('inventory');
-    expect(await servedBy('get', '/Cart/Item/badger-mug')).toBe('inventory');
-    expect(await servedBy('get', '/Cart/checkoutx')).toBe('inventory');
-    expect(await servedBy('get', '/items/badger-mug')).toBe('inventory');
-  });
+  it(
+    'routes /Cart/checkout to checkout and other /Cart ' + 'and /Items paths to inventory, case-insensitively',
+    async () => {
+      const token = await newSession();
+      const auth = { Authorization: `Bearer ${token}` };
+      const servedBy = async (method: 'get' | 'patch', path: string) =>
+        (await request(app)[method](path).set(auth)).headers['x-echo-service'];
+      expect(await servedBy('patch', '/Cart/checkout')).toBe('checkout');
+      expect(await servedBy('patch', '/cart/CHECKOUT/')).toBe('checkout');
+      expect(await servedBy('get', '/Cart')).toBe('inventory');
+      expect(await servedBy('get', '/Cart/Item/badger-mug')).toBe('inventory');
+      expect(await servedBy('get', '/Cart/checkoutx')).toBe('inventory');
+      expect(await servedBy('get', '/items/badger-mug')).toBe('inventory');
+    },
+  );
 
   it('serves /Items without a session, and hands over no identity there', async () => {
     const res = await request(app).get('/Items');

@@ -54,42 +54,45 @@ function gateway(client: Redis, prefix: string, rateLimitPerMinute: number): Exp
   });
 }
 
-it('answers 429 RATE_LIMITED with Retry-After once a session spends its budget, shared by every gateway replica', async () => {
-  const prefix = uniquePrefix('rate-limit');
-  const [replicaA, replicaB] = [gateway(redis, prefix, 5), gateway(redis, prefix, 5)];
-  const token = (await request(replicaA).post('/session')).body.token;
-  const statuses: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    statuses.push(
-      (
-        await request(i % 2 ? replicaB : replicaA)
-          .get('/Cart')
-          .set('Authorization', `Bearer ${token}`)
-      ).status,
-    );
-  }
-  expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-  const limited = await request(replicaB).get('/Cart').set('Authorization', `Bearer ${token}`);
-  expect(limited.status).toBe(429);
-  expect(limited.body.error.code).toBe('RATE_LIMITED');
-  const retryAfter = Number(limited.headers['retry-after']);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(60);
+it(
+  'answers 429 RATE_LIMITED with Retry-After once a session ' + 'spends its budget, shared by every gateway replica',
+  async () => {
+    const prefix = uniquePrefix('rate-limit');
+    const [replicaA, replicaB] = [gateway(redis, prefix, 5), gateway(redis, prefix, 5)];
+    const token = (await request(replicaA).post('/session')).body.token;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (
+          await request(i % 2 ? replicaB : replicaA)
+            .get('/Cart')
+            .set('Authorization', `Bearer ${token}`)
+        ).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await request(replicaB).get('/Cart').set('Authorization', `Bearer ${token}`);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
 
-  // Another shopper has a budget of its own.
-  const other = (await request(replicaA).post('/session')).body.token;
-  expect((await request(replicaA).get('/Cart').set('Authorization', `Bearer ${other}`)).status).toBe(200);
+    // Another shopper has a budget of its own.
+    const other = (await request(replicaA).post('/session')).body.token;
+    expect((await request(replicaA).get('/Cart').set('Authorization', `Bearer ${other}`)).status).toBe(200);
 
-  // The counters expire with their minute and never name the token.
-  const counters = await inspect.keys(`${prefix}ratelimit:*`);
-  expect(counters.length).toBeGreaterThanOrEqual(2);
-  for (const key of counters) {
-    expect(key).not.toContain(token);
-    const ttl = await inspect.pttl(key);
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(60_000);
-  }
-});
+    // The counters expire with their minute and never name the token.
+    const counters = await inspect.keys(`${prefix}ratelimit:*`);
+    expect(counters.length).toBeGreaterThanOrEqual(2);
+    for (const key of counters) {
+      expect(key).not.toContain(token);
+      const ttl = await inspect.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+  },
+);
 
 it('limits POST /session per client address', async () => {
   const app = gateway(redis, uniquePrefix('rate-limit'), 3);

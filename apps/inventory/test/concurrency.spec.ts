@@ -85,19 +85,22 @@ it('when 1,000 adds race over 10 items with the line limit raised, every line en
   }
 });
 
-it('when 200 adds of one item race, exactly 99 answer 201, 101 answer 422 CART_LIMIT, and the line ends at 99', async () => {
-  const prefix = uniquePrefix('inventory-race');
-  const { urls, stop } = await startInstances(prefix);
-  try {
-    const shopper = freshShopper();
-    const statuses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => add(urls[i % INSTANCES], shopper, 'badger-mug')),
-    );
-    const count = (status: number) => statuses.filter((s) => s === status).length;
-    expect({ created: count(201), limited: count(422) }).toEqual({ created: 99, limited: 101 });
-    const [cartKey] = await inspect.keys(`${prefix}cart:*`);
-    expect(await inspect.hgetall(cartKey)).toEqual({ 'badger-mug': '99' });
-  } finally {
-    await stop();
-  }
-});
+it(
+  'when 200 adds of one item race, exactly 99 answer 201, ' + '101 answer 422 CART_LIMIT, and the line ends at 99',
+  async () => {
+    const prefix = uniquePrefix('inventory-race');
+    const { urls, stop } = await startInstances(prefix);
+    try {
+      const shopper = freshShopper();
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => add(urls[i % INSTANCES], shopper, 'badger-mug')),
+      );
+      const count = (status: number) => statuses.filter((s) => s === status).length;
+      expect({ created: count(201), limited: count(422) }).toEqual({ created: 99, limited: 101 });
+      const [cartKey] = await inspect.keys(`${prefix}cart:*`);
+      expect(await inspect.hgetall(cartKey)).toEqual({ 'badger-mug': '99' });
+    } finally {
+      await stop();
+    }
+  },
+);

@@ -34,21 +34,24 @@ function appWith(cache = carts) {
 }
 
 describe('requireShopper', () => {
-  it('sets req.userToken from a genuine hand-off and spends no Redis round trip when the route reads no cart', async () => {
-    const shopper = freshShopper();
-    // Counted where this process sends them (the server's own counters see sentinels and other tests too).
-    const sent = jest.spyOn(Redis.prototype, 'sendCommand');
-    try {
-      const res = await request(appWith())
-        .get('/whoami')
-        .set(IDENTITY_HEADER, handoff.sign(shopper, { method: 'GET', url: '/whoami' }));
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ userToken: shopper, cart: null });
-      expect(sent).not.toHaveBeenCalled();
-    } finally {
-      sent.mockRestore();
-    }
-  });
+  it(
+    'sets req.userToken from a genuine hand-off and spends ' + 'no Redis round trip when the route reads no cart',
+    async () => {
+      const shopper = freshShopper();
+      // Counted where this process sends them (the server's own counters see sentinels and other tests too).
+      const sent = jest.spyOn(Redis.prototype, 'sendCommand');
+      try {
+        const res = await request(appWith())
+          .get('/whoami')
+          .set(IDENTITY_HEADER, handoff.sign(shopper, { method: 'GET', url: '/whoami' }));
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ userToken: shopper, cart: null });
+        expect(sent).not.toHaveBeenCalled();
+      } finally {
+        sent.mockRestore();
+      }
+    },
+  );
 
   it.each([
     ['no header', undefined],

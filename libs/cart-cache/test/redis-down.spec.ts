@@ -28,39 +28,42 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; error: un
   }
 }
 
-it('fails fast with RedisUnavailableError while Redis is frozen or stopped, and recovers without a restart', async () => {
-  const redis = createRedisClient(server.url, { name: 'redis-down-test' });
-  await waitUntilReady(redis);
-  const carts = createCartCache({ redis, secret: TEST_SECRET, prefix: uniquePrefix('redis-down') });
-  const shopper = freshShopper();
-  try {
-    await carts.add(shopper, 'badger-mug', 1);
+it(
+  'fails fast with RedisUnavailableError while Redis is ' + 'frozen or stopped, and recovers without a restart',
+  async () => {
+    const redis = createRedisClient(server.url, { name: 'redis-down-test' });
+    await waitUntilReady(redis);
+    const carts = createCartCache({ redis, secret: TEST_SECRET, prefix: uniquePrefix('redis-down') });
+    const shopper = freshShopper();
+    try {
+      await carts.add(shopper, 'badger-mug', 1);
 
-    server.freeze();
-    const frozen = await timed(() => carts.read(shopper));
-    expect(frozen.error).toBeInstanceOf(RedisUnavailableError);
-    expect(frozen.error).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
-    expect(frozen.ms).toBeLessThan(900);
-    // The silent connection was dropped with the first timeout: nothing piles up behind it, and the
-    // next request fails at once while the client reconnects.
-    const next = await timed(() => carts.add(shopper, 'badger-mug', 1));
-    expect(next.error).toBeInstanceOf(RedisUnavailableError);
-    expect(next.ms).toBeLessThan(100);
-    server.thaw();
-    await waitFor(() => carts.read(shopper).then(() => true), 5_000);
+      server.freeze();
+      const frozen = await timed(() => carts.read(shopper));
+      expect(frozen.error).toBeInstanceOf(RedisUnavailableError);
+      expect(frozen.error).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+      expect(frozen.ms).toBeLessThan(900);
+      // The silent connection was dropped with the first timeout: nothing piles up behind it, and the
+      // next request fails at once while the client reconnects.
+      const next = await timed(() => carts.add(shopper, 'badger-mug', 1));
+      expect(next.error).toBeInstanceOf(RedisUnavailableError);
+      expect(next.ms).toBeLessThan(100);
+      server.thaw();
+      await waitFor(() => carts.read(shopper).then(() => true), 5_000);
 
-    await server.kill();
-    const stopped = await timed(() => carts.add(shopper, 'badger-mug', 1));
-    expect(stopped.error).toBeInstanceOf(RedisUnavailableError);
-    expect(stopped.ms).toBeLessThan(900);
+      await server.kill();
+      const stopped = await timed(() => carts.add(shopper, 'badger-mug', 1));
+      expect(stopped.error).toBeInstanceOf(RedisUnavailableError);
+      expect(stopped.ms).toBeLessThan(900);
 
-    // A fresh Redis (no persistence here): the cart is gone, but the same client serves again.
-    await server.start();
-    const back = Date.now();
-    await waitFor(() => carts.read(shopper).then(() => true), 5_000);
-    expect(Date.now() - back).toBeLessThan(5_000);
-  } finally {
-    server.thaw();
-    await closeRedis(redis);
-  }
-});
+      // A fresh Redis (no persistence here): the cart is gone, but the same client serves again.
+      await server.start();
+      const back = Date.now();
+      await waitFor(() => carts.read(shopper).then(() => true), 5_000);
+      expect(Date.now() - back).toBeLessThan(5_000);
+    } finally {
+      server.thaw();
+      await closeRedis(redis);
+    }
+  },
+);

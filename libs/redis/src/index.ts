@@ -1,5 +1,4 @@
 export {
-  REDIS_COMMAND_TIMEOUT_MS,
   STARTUP_REDIS_WAIT_MS,
   closeRedis,
   connectRedis,
@@ -10,13 +9,12 @@ export {
   type RedisClientOptions,
   type RedisConnection,
 } from './lib/client';
-export { createConfirmedWrites, type ConfirmedWrites } from './lib/confirmed-writes';
+export { createConfirmedWrites } from './lib/confirmed-writes';
 export { RedisUnavailableError, toRedisError } from './lib/errors';
 export {
   DEFAULT_REDIS_URL,
   redisEnv,
   redisTopologyOf,
-  type HostPort,
   type RedisSettings,
   type RedisTopology,
   type WriteConcern,

@@ -1,9 +1,30 @@
-export * from './lib/config';
-export * from './lib/error-middleware';
-export * from './lib/errors';
-export * from './lib/identity-handoff';
-export * from './lib/json-body';
-export * from './lib/lifecycle';
-export * from './lib/logger';
-export * from './lib/service-app';
-export * from './lib/validation';
+export {
+  ConfigError,
+  DEVELOPMENT_GATEWAY_SECRET,
+  commonEnv,
+  envVar,
+  readConfig,
+  resolveGatewaySecret,
+} from './lib/config';
+export { errorHandler, methodNotAllowed } from './lib/error-middleware';
+export { AppError, MAX_ECHOED_CHARS, errorBody, errors } from './lib/errors';
+export {
+  HANDOFF_NONCE_TTL_MS,
+  IDENTITY_HEADER,
+  createIdentityHandoff,
+  deriveKey,
+  type IdentityHandoff,
+} from './lib/identity-handoff';
+export { MAX_BODY_BYTES, MAX_JSON_DEPTH, hasBody, jsonBody, refuseUnread } from './lib/json-body';
+export {
+  HEADERS_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  boundPort,
+  closeServer,
+  listen,
+  runService,
+  type RunningService,
+} from './lib/lifecycle';
+export { createLogger, type Logger, type RequestObserver } from './lib/logger';
+export { createServiceApp } from './lib/service-app';
+export { parseBody } from './lib/validation';

@@ -53,7 +53,8 @@ describe('refusals of a request head, in the contract shape', () => {
     const { text } = await exchange(boundPort(internal), ['GET /healthz HTTP/1.1\r\nHost: t\r\nExpect: foo\r\n\r\n']);
     expectRefusal(responsesOf(text)[0], 417, 'EXPECTATION_FAILED');
     const ok = await exchange(boundPort(internal), [
-      'POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+      'POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Type: ' +
+        'application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
     ]);
     expect(ok.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });

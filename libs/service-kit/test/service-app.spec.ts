@@ -53,13 +53,16 @@ describe('createServiceApp', () => {
     expect(res.body).toEqual({ error: { code: 'TEAPOT', message: 'I am a teapot.' } });
   });
 
-  it('answers a bug (an async rejection too) with 500 INTERNAL, no details, and logs it with the request id', async () => {
-    const res = await request(app).get('/bug').set('X-Request-Id', 'bug-1');
-    expect(res.status).toBe(500);
-    expect(res.body.error.code).toBe('INTERNAL');
-    expect(res.text).not.toMatch(/secret internals|line 42/);
-    expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
-  });
+  it(
+    'answers a bug (an async rejection too) with 500 ' + 'INTERNAL, no details, and logs it with the request id',
+    async () => {
+      const res = await request(app).get('/bug').set('X-Request-Id', 'bug-1');
+      expect(res.status).toBe(500);
+      expect(res.body.error.code).toBe('INTERNAL');
+      expect(res.text).not.toMatch(/secret internals|line 42/);
+      expect(logged).toContainEqual(expect.objectContaining({ reqId: 'bug-1' }));
+    },
+  );
 
   it.each(['/healthz', '/nope', '/teapot', '/bug'])(
     'sends the security headers on %s, errors included',

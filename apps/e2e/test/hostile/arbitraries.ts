@@ -1,6 +1,6 @@
 // The fast-check generators of the hostile-input suite: ids, quantities, bodies, paths and methods,
-// from plausible to absurd (headers are in header-arbitraries.ts). Most are weighted so that enough requests succeed to keep the
-// cart moving: the refusals are then checked against carts of many shapes.
+// from plausible to absurd (headers are in header-arbitraries.ts). Most are weighted so that enough
+// requests succeed to keep the cart moving: the refusals are then checked against carts of many shapes.
 import fc from 'fast-check';
 import { listItems } from '@storefront/catalog';
 

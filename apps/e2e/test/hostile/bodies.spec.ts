@@ -96,47 +96,51 @@ describe('PATCH /Cart/checkout with hostile bodies and Idempotency-Keys', () => 
 });
 
 describe('hostile Content-Type headers', () => {
-  it('a body that is not JSON is 415 whatever the route, a JSON one is read, never 5xx, and a refusal keeps the cart', async () => {
-    const shopper = await newShopper();
-    const route = fc.constantFrom(
-      { method: 'POST', path: '/Cart/Item' },
-      { method: 'PUT', path: '/Cart/Item/badger-stickers' },
-      { method: 'PATCH', path: '/Cart/checkout' },
-      { method: 'DELETE', path: '/Cart/Item/badger-stickers' },
-      { method: 'GET', path: '/Cart' },
-    );
-    await fc.assert(
-      fc.asyncProperty(route, contentType, typedBody, async ({ method, path }, type, text) => {
-        const sent: Sent = { method, path, headers: { ...bearer(shopper.token), 'content-type': type }, body: text };
-        const essence = type.split(';')[0].trim().toLowerCase();
-        const jsonish = essence === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(essence);
-        const reply = await hostile(shopper, sent);
-        // "A request without a body needs no Content-Type" (CONTRACT.md): whatever it says then.
-        if (text !== undefined && text !== '' && !jsonish) {
-          insist(
-            reply.status === 415 && codeOf(reply) === 'UNSUPPORTED_MEDIA_TYPE',
-            'a non-JSON media type should be 415 UNSUPPORTED_MEDIA_TYPE',
-            sent,
-            reply,
-          );
-        }
-        if (text === undefined && method === 'GET') {
-          insist(reply.status === 200, 'GET /Cart without a body must not care about Content-Type', sent, reply);
-        }
-        // And JSON sent as plain application/json (UTF-8 being JSON's own encoding) is read.
-        if (/^application\/json(; charset=utf-8)?$/.test(type) && text?.startsWith('{"')) {
-          const why = 'a JSON body sent as application/json was refused as another media type';
-          insist(reply.status !== 415, why, sent, reply);
-          if (method === 'POST' && text === '{"id":"badger-stickers"}') {
-            const added = reply.status === 201 || reply.status === 422;
-            insist(added, 'a valid add should be 201 (or 422 at the line limit)', sent, reply);
+  it(
+    'a body that is not JSON is 415 whatever the route, a JSON ' +
+      'one is read, never 5xx, and a refusal keeps the cart',
+    async () => {
+      const shopper = await newShopper();
+      const route = fc.constantFrom(
+        { method: 'POST', path: '/Cart/Item' },
+        { method: 'PUT', path: '/Cart/Item/badger-stickers' },
+        { method: 'PATCH', path: '/Cart/checkout' },
+        { method: 'DELETE', path: '/Cart/Item/badger-stickers' },
+        { method: 'GET', path: '/Cart' },
+      );
+      await fc.assert(
+        fc.asyncProperty(route, contentType, typedBody, async ({ method, path }, type, text) => {
+          const sent: Sent = { method, path, headers: { ...bearer(shopper.token), 'content-type': type }, body: text };
+          const essence = type.split(';')[0].trim().toLowerCase();
+          const jsonish = essence === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(essence);
+          const reply = await hostile(shopper, sent);
+          // "A request without a body needs no Content-Type" (CONTRACT.md): whatever it says then.
+          if (text !== undefined && text !== '' && !jsonish) {
+            insist(
+              reply.status === 415 && codeOf(reply) === 'UNSUPPORTED_MEDIA_TYPE',
+              'a non-JSON media type should be 415 UNSUPPORTED_MEDIA_TYPE',
+              sent,
+              reply,
+            );
           }
-          if (method === 'PUT' && text === '{"quantity":2}') {
-            insist(reply.status === 200, 'a valid PUT should be 200', sent, reply);
+          if (text === undefined && method === 'GET') {
+            insist(reply.status === 200, 'GET /Cart without a body must not care about Content-Type', sent, reply);
           }
-        }
-      }),
-      RUNS,
-    );
-  });
+          // And JSON sent as plain application/json (UTF-8 being JSON's own encoding) is read.
+          if (/^application\/json(; charset=utf-8)?$/.test(type) && text?.startsWith('{"')) {
+            const why = 'a JSON body sent as application/json was refused as another media type';
+            insist(reply.status !== 415, why, sent, reply);
+            if (method === 'POST' && text === '{"id":"badger-stickers"}') {
+              const added = reply.status === 201 || reply.status === 422;
+              insist(added, 'a valid add should be 201 (or 422 at the line limit)', sent, reply);
+            }
+            if (method === 'PUT' && text === '{"quantity":2}') {
+              insist(reply.status === 200, 'a valid PUT should be 200', sent, reply);
+            }
+          }
+        }),
+        RUNS,
+      );
+    },
+  );
 });

@@ -31,38 +31,42 @@ describe('hostile Authorization and Cookie headers', () => {
     { method: 'GET', path: '/Items', body: undefined },
   );
 
-  it('an unknown, damaged or misplaced token is 401 on /Cart… (never 5xx, never echoed), the catalog stays public', async () => {
-    const shopper = await newShopper();
-    await fc.assert(
-      fc.asyncProperty(route, authorization, cookie, async ({ method, path, body }, auth, cookies) => {
-        const authValue = auth === undefined ? undefined : withToken(auth, shopper.token);
-        const cookieValue = cookies === undefined ? undefined : withToken(cookies, shopper.token);
-        const sent = jsonRequest(method, path, undefined, body);
-        if (authValue !== undefined) sent.headers.authorization = authValue;
-        if (cookieValue !== undefined) sent.headers.cookie = cookieValue;
-        const valid = authenticates(authValue, cookieValue, shopper.token);
-        const reply = await hostile(shopper, sent, {
-          applied: method === 'POST' ? addSocks : method === 'DELETE' ? (m) => m.delete('badger-mug') : () => undefined,
-        });
-        if (path === '/Items') {
-          const why = 'the catalog is public: GET /Items must not care about credentials';
-          insist(reply.status === 200, why, sent, reply);
-        } else if (valid === false) {
-          insist(
-            reply.status === 401 && codeOf(reply) === 'UNAUTHENTICATED',
-            'a request without a valid token should be 401 UNAUTHENTICATED',
-            sent,
-            reply,
-          );
-        } else if (valid === true) {
-          insist(reply.status !== 401, 'a valid token was refused', sent, reply);
-        }
-        // No raw token ever appears in an answer's body (CONTRACT.md "Identity").
-        insist(!reply.text.includes(shopper.token), 'the session token appears in the answer', sent, reply);
-      }),
-      { ...RUNS, numRuns: 100 },
-    );
-  });
+  it(
+    'an unknown, damaged or misplaced token is 401 on /Cart… ' + '(never 5xx, never echoed), the catalog stays public',
+    async () => {
+      const shopper = await newShopper();
+      await fc.assert(
+        fc.asyncProperty(route, authorization, cookie, async ({ method, path, body }, auth, cookies) => {
+          const authValue = auth === undefined ? undefined : withToken(auth, shopper.token);
+          const cookieValue = cookies === undefined ? undefined : withToken(cookies, shopper.token);
+          const sent = jsonRequest(method, path, undefined, body);
+          if (authValue !== undefined) sent.headers.authorization = authValue;
+          if (cookieValue !== undefined) sent.headers.cookie = cookieValue;
+          const valid = authenticates(authValue, cookieValue, shopper.token);
+          const reply = await hostile(shopper, sent, {
+            applied:
+              method === 'POST' ? addSocks : method === 'DELETE' ? (m) => m.delete('badger-mug') : () => undefined,
+          });
+          if (path === '/Items') {
+            const why = 'the catalog is public: GET /Items must not care about credentials';
+            insist(reply.status === 200, why, sent, reply);
+          } else if (valid === false) {
+            insist(
+              reply.status === 401 && codeOf(reply) === 'UNAUTHENTICATED',
+              'a request without a valid token should be 401 UNAUTHENTICATED',
+              sent,
+              reply,
+            );
+          } else if (valid === true) {
+            insist(reply.status !== 401, 'a valid token was refused', sent, reply);
+          }
+          // No raw token ever appears in an answer's body (CONTRACT.md "Identity").
+          insist(!reply.text.includes(shopper.token), 'the session token appears in the answer', sent, reply);
+        }),
+        { ...RUNS, numRuns: 100 },
+      );
+    },
+  );
 });
 
 describe('hostile request ids, identity and forwarding headers', () => {

@@ -38,73 +38,79 @@ describe('cart lines addressed by hostile path segments', () => {
     );
   });
 
-  it('raw, unencoded segments (broken %-escapes, dots, reserved characters) are 4xx and leave the cart alone', async () => {
-    const shopper = await newShopper();
-    const method = fc.constantFrom('PUT', 'DELETE', 'GET');
-    await fc.assert(
-      fc.asyncProperty(method, rawSegment, async (verb, segment) => {
-        const path = `${verb === 'GET' ? '/Items/' : '/Cart/Item/'}${segment}`;
-        const sent: Sent =
-          verb === 'PUT'
-            ? jsonRequest(verb, path, shopper.token, { quantity: 4 })
-            : { method: verb, path, headers: bearer(shopper.token) };
-        let decoded: string | undefined;
-        try {
-          decoded = decodeURIComponent(segment.replace(/[?#].*$/, ''));
-        } catch {
-          decoded = undefined;
-        }
-        const reply = await hostile(shopper, sent, { echoes: [segment, decoded ?? ''] });
-        // Bytes past ASCII in a request target: Node's parser refuses the request, and the answer is
-        // still the contract's JSON (DECISIONS.md "Operations").
-        if (/[^\p{ASCII}]/u.test(segment)) {
-          insist(
-            reply.status === 400 && codeOf(reply) === 'INVALID_BODY',
-            'a non-ASCII request target should be refused with 400 INVALID_BODY',
-            sent,
-            reply,
-          );
-          return;
-        }
-        // A broken %-escape in an item path is an unknown item (DECISIONS.md), not a crash.
-        if (decoded === undefined) {
-          insist(
-            reply.status === 404 && codeOf(reply) === 'ITEM_NOT_FOUND',
-            'a broken %-escape in an item id should be 404 ITEM_NOT_FOUND',
-            sent,
-            reply,
-          );
-        }
-        // Only a well-formed id may succeed; anything else in the id position is a 4xx.
-        if (reply.status < 400 && !segment.includes('?') && !segment.includes('#')) {
-          insist(decoded !== undefined && ITEM_ID_PATTERN.test(decoded), 'a malformed id was accepted', sent, reply);
-        }
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'raw, unencoded segments (broken %-escapes, dots, ' + 'reserved characters) are 4xx and leave the cart alone',
+    async () => {
+      const shopper = await newShopper();
+      const method = fc.constantFrom('PUT', 'DELETE', 'GET');
+      await fc.assert(
+        fc.asyncProperty(method, rawSegment, async (verb, segment) => {
+          const path = `${verb === 'GET' ? '/Items/' : '/Cart/Item/'}${segment}`;
+          const sent: Sent =
+            verb === 'PUT'
+              ? jsonRequest(verb, path, shopper.token, { quantity: 4 })
+              : { method: verb, path, headers: bearer(shopper.token) };
+          let decoded: string | undefined;
+          try {
+            decoded = decodeURIComponent(segment.replace(/[?#].*$/, ''));
+          } catch {
+            decoded = undefined;
+          }
+          const reply = await hostile(shopper, sent, { echoes: [segment, decoded ?? ''] });
+          // Bytes past ASCII in a request target: Node's parser refuses the request, and the answer is
+          // still the contract's JSON (DECISIONS.md "Operations").
+          if (/[^\p{ASCII}]/u.test(segment)) {
+            insist(
+              reply.status === 400 && codeOf(reply) === 'INVALID_BODY',
+              'a non-ASCII request target should be refused with 400 INVALID_BODY',
+              sent,
+              reply,
+            );
+            return;
+          }
+          // A broken %-escape in an item path is an unknown item (DECISIONS.md), not a crash.
+          if (decoded === undefined) {
+            insist(
+              reply.status === 404 && codeOf(reply) === 'ITEM_NOT_FOUND',
+              'a broken %-escape in an item id should be 404 ITEM_NOT_FOUND',
+              sent,
+              reply,
+            );
+          }
+          // Only a well-formed id may succeed; anything else in the id position is a 4xx.
+          if (reply.status < 400 && !segment.includes('?') && !segment.includes('#')) {
+            insist(decoded !== undefined && ITEM_ID_PATTERN.test(decoded), 'a malformed id was accepted', sent, reply);
+          }
+        }),
+        RUNS,
+      );
+    },
+  );
 });
 
 describe('GET /Items/:id with hostile ids', () => {
-  it('is 200 with the item for catalog ids and 404 ITEM_NOT_FOUND for anything else, with or without a session', async () => {
-    const shopper = await newShopper();
-    await fc.assert(
-      fc.asyncProperty(hostileId, fc.boolean(), async (id, signedIn) => {
-        const headers = signedIn ? bearer(shopper.token) : {};
-        const sent: Sent = { method: 'GET', path: `/Items/${encodeSegment(id)}`, headers };
-        const known = ITEM_ID_PATTERN.test(id) && findItem(id) !== undefined;
-        // An empty id leaves "/Items/": the whole catalog (a trailing slash is allowed).
-        const outcome = known || id === '' ? { status: 200 } : { status: 404, code: 'ITEM_NOT_FOUND' };
-        const expected = tooLongForHeaders(sent.path) ? { status: [outcome.status, 431] } : outcome;
-        const reply = await hostile(shopper, sent, { echoes: [id], expected, applied: () => undefined });
-        if (reply.status === 200 && id !== '') {
-          const item = (JSON.parse(reply.text) as { item: { id: string } }).item;
-          insist(item.id === id, 'the wrong item', sent, reply);
-        }
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'is 200 with the item for catalog ids and 404 ITEM_NOT_FOUND ' + 'for anything else, with or without a session',
+    async () => {
+      const shopper = await newShopper();
+      await fc.assert(
+        fc.asyncProperty(hostileId, fc.boolean(), async (id, signedIn) => {
+          const headers = signedIn ? bearer(shopper.token) : {};
+          const sent: Sent = { method: 'GET', path: `/Items/${encodeSegment(id)}`, headers };
+          const known = ITEM_ID_PATTERN.test(id) && findItem(id) !== undefined;
+          // An empty id leaves "/Items/": the whole catalog (a trailing slash is allowed).
+          const outcome = known || id === '' ? { status: 200 } : { status: 404, code: 'ITEM_NOT_FOUND' };
+          const expected = tooLongForHeaders(sent.path) ? { status: [outcome.status, 431] } : outcome;
+          const reply = await hostile(shopper, sent, { echoes: [id], expected, applied: () => undefined });
+          if (reply.status === 200 && id !== '') {
+            const item = (JSON.parse(reply.text) as { item: { id: string } }).item;
+            insist(item.id === id, 'the wrong item', sent, reply);
+          }
+        }),
+        RUNS,
+      );
+    },
+  );
 });
 
 describe('any path, any method', () => {

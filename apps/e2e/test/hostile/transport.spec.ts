@@ -195,16 +195,19 @@ describe('a slow body', () => {
 // Named as in the rest of "any path, any method" (paths.spec.ts): it is the one case of it that
 // never reaches a route, since Node's parser refuses the request line.
 describe('any path, any method', () => {
-  it('a request that the HTTP parser refuses (a byte past ASCII in the path) gets a well-formed 400, HEAD included', async () => {
-    for (const verb of ['GET', 'DELETE', 'HEAD']) {
-      for (const target of ['/\u00e9', '/Cart/Item/badger-m\u00fcg', '/Items/\u00ff']) {
-        const sent: Sent = { method: verb, path: target, headers: {} };
-        // A client that cannot parse the answer (a HEAD answered with a body, say) rejects here.
-        const reply = await send(sent);
-        insist(reply.status === 400, 'expected 400', sent, reply);
-        if (verb === 'HEAD') insist(reply.text === '', 'an answer to HEAD must have no body', sent, reply);
-        else judge(sent, reply);
+  it(
+    'a request that the HTTP parser refuses (a byte past ' + 'ASCII in the path) gets a well-formed 400, HEAD included',
+    async () => {
+      for (const verb of ['GET', 'DELETE', 'HEAD']) {
+        for (const target of ['/\u00e9', '/Cart/Item/badger-m\u00fcg', '/Items/\u00ff']) {
+          const sent: Sent = { method: verb, path: target, headers: {} };
+          // A client that cannot parse the answer (a HEAD answered with a body, say) rejects here.
+          const reply = await send(sent);
+          insist(reply.status === 400, 'expected 400', sent, reply);
+          if (verb === 'HEAD') insist(reply.text === '', 'an answer to HEAD must have no body', sent, reply);
+          else judge(sent, reply);
+        }
       }
-    }
-  });
+    },
+  );
 });

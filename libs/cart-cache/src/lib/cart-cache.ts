@@ -225,7 +225,8 @@ export function createCartCache(options: CartCacheOptions) {
       throw new CartLimitError(
         reply[1] === 'lines'
           ? `A cart holds at most ${limits.maxLines} different items.`
-          : `A cart line holds at most ${limits.maxQuantity} of one item (asked for ${attempted.quantity} more of "${attempted.id}").`,
+          : `A cart line holds at most ${limits.maxQuantity} of one item (asked for ${attempted.quantity} more of ` +
+              `"${attempted.id}").`,
       );
     }
     throw new Error(`@storefront/cart-cache: unexpected script reply ${String(reply[0])}`);

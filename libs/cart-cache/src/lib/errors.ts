@@ -37,7 +37,8 @@ export class IdempotencyKeysExhaustedError extends AppError {
   constructor(maxRecords: number, retryAfterSeconds: number) {
     super(
       'RATE_LIMITED',
-      `This shopper already has ${maxRecords} Idempotency-Keys in use (each is kept 24 hours); check out without one, or retry later.`,
+      `This shopper already has ${maxRecords} Idempotency-Keys in use (each is kept 24 hours); check out without ` +
+        `one, or retry later.`,
       429,
       { 'Retry-After': String(retryAfterSeconds) },
     );

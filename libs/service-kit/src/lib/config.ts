@@ -51,7 +51,10 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 
 /** Used outside production only, with a warning: a known secret protects nothing. */
 export const DEVELOPMENT_GATEWAY_SECRET = 'storefront-development-secret-do-not-use-in-production';
-/** Secrets published in this repository (the defaults above and in docker-compose.yml): warned about wherever they are used. */
+/**
+ * Secrets published in this repository (the defaults above and in docker-compose.yml): warned about
+ * wherever they are used.
+ */
 const PUBLISHED_SECRETS = [DEVELOPMENT_GATEWAY_SECRET, 'compose-development-secret-change-me-0123456789'];
 export const MIN_GATEWAY_SECRET_LENGTH = 32;
 
