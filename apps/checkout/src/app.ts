@@ -18,11 +18,10 @@ export interface CheckoutDeps {
 }
 
 export function createApp(deps: CheckoutDeps): Express {
+  // The deps carry what the service shell needs too: its logger, readiness check and request metric.
   return createServiceApp({
+    ...deps,
     name: 'checkout',
-    logger: deps.logger,
-    checkReady: deps.checkReady,
-    observeRequest: deps.observeRequest,
     routes: (app) => {
       app.use(checkoutRoutes(deps));
     },

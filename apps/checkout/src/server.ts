@@ -2,9 +2,9 @@
 // This file is the app's declared entry, @storefront/checkout/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
-import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
+import { createServiceMetrics, listenObserved } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
-import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
+import { createLogger, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { CheckoutConfig } from './config';
 import { stubPaymentProcessor, type PaymentProcessor } from './payment';
@@ -19,17 +19,10 @@ export async function startCheckout(
 ): Promise<RunningService> {
   const logger = createLogger({ name: 'checkout', level: config.LOG_LEVEL });
   const metrics = createServiceMetrics();
-  const connection = connectCarts(config, {
-    name: 'checkout',
-    logger,
-    onCartOperation: metrics.cartOperationObserver(),
-    onRedisCommand: metrics.redisCommandObserver(),
-  });
+  const connection = connectCarts(config, { name: 'checkout', logger, ...metrics.cartConnectionObservers() });
   metrics.watchRedisReadiness(connection.checkReady);
-  // Take traffic once Redis is ready, so a restarted instance does not answer its first requests 503;
-  // but never wait long: with Redis down the service starts anyway and /readyz says so.
+  // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
   await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
-  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
   const app = createApp({
     ...connection,
     payments,
@@ -37,16 +30,10 @@ export async function startCheckout(
     observeRequest: metrics.requestObserver(),
     onCheckout: metrics.checkoutObserver(),
   });
-  const server = await listen(app, config.PORT);
-  return {
-    port: boundPort(server),
-    metricsPort: metricsServer?.port,
-    async stop() {
-      await closeServer(server);
-      await metricsServer?.close();
-      await connection.close();
-      // The spans of the last requests, still buffered for export (nothing when tracing is off).
-      await flushTracing();
-    },
-  };
+  return listenObserved(app, {
+    port: config.PORT,
+    metricsPort: config.METRICS_PORT,
+    metrics,
+    closeResources: connection.close,
+  });
 }

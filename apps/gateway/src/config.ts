@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { redisEnv } from '@storefront/redis';
-import { commonEnv, envVar, readConfig } from '@storefront/service-kit';
+import { commonEnv, envVar, readConfig, servicePorts } from '@storefront/service-kit';
 
 const gatewayEnv = z.object({
   ...commonEnv,
   ...redisEnv,
-  PORT: envVar.port(3000),
-  // GET /metrics, on a port of its own; 0 turns it off.
-  METRICS_PORT: envVar.port(9100),
+  ...servicePorts(3000, 9100),
   INVENTORY_URL: envVar.url('http://127.0.0.1:3001', ['http:']),
   CHECKOUT_URL: envVar.url('http://127.0.0.1:3002', ['http:']),
   SESSION_TTL_SECONDS: envVar.int(30 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),

@@ -1,14 +1,11 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
 // This file is the app's declared entry, @storefront/gateway/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
-import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
+import { createServiceMetrics, listenObserved } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
-  boundPort,
-  closeServer,
   createIdentityHandoff,
   createLogger,
-  listen,
   resolveGatewaySecret,
   type RunningService,
 } from '@storefront/service-kit';
@@ -32,7 +29,6 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
   metrics.watchRedisReadiness(redis.checkReady);
   // Take traffic once Redis is ready (see inventory's server.ts), but start anyway if it is down.
   await redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
-  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
   const agent = createUpstreamAgent();
   const app = createApp({
     sessions: createSessionStore({
@@ -53,17 +49,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     observeRequest: metrics.requestObserver(),
     pageDir: config.PAGE_DIR,
   });
-  const server = await listen(app, config.PORT);
-  return {
-    port: boundPort(server),
-    metricsPort: metricsServer?.port,
-    async stop() {
-      await closeServer(server);
-      await metricsServer?.close();
+  return listenObserved(app, {
+    port: config.PORT,
+    metricsPort: config.METRICS_PORT,
+    metrics,
+    async closeResources() {
       agent.destroy();
       await redis.close();
-      // The spans of the last requests, still buffered for export (nothing when tracing is off).
-      await flushTracing();
     },
-  };
+  });
 }

@@ -15,11 +15,10 @@ export interface InventoryDeps {
 }
 
 export function createApp(deps: InventoryDeps): Express {
+  // The deps carry what the service shell needs too: its logger, readiness check and request metric.
   return createServiceApp({
+    ...deps,
     name: 'inventory',
-    logger: deps.logger,
-    checkReady: deps.checkReady,
-    observeRequest: deps.observeRequest,
     routes: (app) => {
       app.use(itemRoutes());
       app.use(cartRoutes(deps));

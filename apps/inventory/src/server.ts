@@ -2,9 +2,9 @@
 // This file is the app's declared entry, @storefront/inventory/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
-import { createServiceMetrics, flushTracing, startMetricsServer } from '@storefront/observability';
+import { createServiceMetrics, listenObserved } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
-import { boundPort, closeServer, createLogger, listen, type RunningService } from '@storefront/service-kit';
+import { createLogger, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { InventoryConfig } from './config';
 
@@ -13,30 +13,16 @@ export { readInventoryConfig } from './config';
 export async function startInventory(config: InventoryConfig): Promise<RunningService> {
   const logger = createLogger({ name: 'inventory', level: config.LOG_LEVEL });
   const metrics = createServiceMetrics();
-  const connection = connectCarts(config, {
-    name: 'inventory',
-    logger,
-    onCartOperation: metrics.cartOperationObserver(),
-    onRedisCommand: metrics.redisCommandObserver(),
-  });
+  const connection = connectCarts(config, { name: 'inventory', logger, ...metrics.cartConnectionObservers() });
   metrics.watchRedisReadiness(connection.checkReady);
   // Take traffic once Redis is ready, so a restarted instance does not answer its first requests 503;
   // but never wait long: with Redis down the service starts anyway and /readyz says so.
   await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
-  const metricsServer = await startMetricsServer(metrics.render, config.METRICS_PORT);
-  const server = await listen(
-    createApp({ ...connection, logger, observeRequest: metrics.requestObserver() }),
-    config.PORT,
-  );
-  return {
-    port: boundPort(server),
-    metricsPort: metricsServer?.port,
-    async stop() {
-      await closeServer(server);
-      await metricsServer?.close();
-      await connection.close();
-      // The spans of the last requests, still buffered for export (nothing when tracing is off).
-      await flushTracing();
-    },
-  };
+  const app = createApp({ ...connection, logger, observeRequest: metrics.requestObserver() });
+  return listenObserved(app, {
+    port: config.PORT,
+    metricsPort: config.METRICS_PORT,
+    metrics,
+    closeResources: connection.close,
+  });
 }

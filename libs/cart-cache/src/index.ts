@@ -5,7 +5,7 @@ export {
   type IdempotencyRequest,
   type Shopper,
 } from './lib/cart-cache';
-export { cartServiceEnv, connectCarts } from './lib/cart-config';
+export { cartServiceConfigReader, cartServiceEnv, connectCarts } from './lib/cart-config';
 export {
   countOperations,
   type CartOperation,

@@ -1,4 +1,4 @@
-export * from './lib/metric-families';
-export * from './lib/metrics-server';
-export * from './lib/service-metrics';
-export * from './lib/tracing';
+export { startMetricsServer, type MetricsServer } from './lib/metrics-server';
+export { listenObserved, type ObservedServiceOptions } from './lib/observed-service';
+export { createServiceMetrics, routeLabel, type CheckoutOutcome, type ServiceMetrics } from './lib/service-metrics';
+export { TRACES_FILE_ENV, dropClientTraceContext, flushTracing, startTracing, type SpanRecord } from './lib/tracing';

@@ -1,9 +1,11 @@
+// Reading a service's settings, then the gateway secret they include.
 export {
-  ConfigError,
-  DEVELOPMENT_GATEWAY_SECRET,
   commonEnv,
   envVar,
   readConfig,
+  servicePorts,
+  ConfigError,
+  DEVELOPMENT_GATEWAY_SECRET,
   resolveGatewaySecret,
 } from './lib/config';
 export { errorHandler, methodNotAllowed } from './lib/error-middleware';

@@ -1,5 +1,6 @@
 // The settings of a service that holds carts (docs/CONTRACT.md "Services" and "Cart rules"), and the wiring
 // from those settings to a connected cart cache, shared by inventory and checkout.
+import { z } from 'zod';
 import {
   connectRedis,
   redisEnv,
@@ -11,7 +12,9 @@ import {
   commonEnv,
   createIdentityHandoff,
   envVar,
+  readConfig,
   resolveGatewaySecret,
+  servicePorts,
   type IdentityHandoff,
   type Logger,
 } from '@storefront/service-kit';
@@ -33,8 +36,14 @@ export interface CartServiceSettings extends RedisSettings {
   CART_MAX_LINES: number;
 }
 
-/** The environment a cart service reads, besides its PORT. */
+/** The environment a cart service reads, besides its ports. */
 export const cartServiceEnv = { ...commonEnv, ...redisEnv, ...cartEnv };
+
+/** The checked-configuration reader of a cart service (inventory, checkout) with its default ports. */
+export function cartServiceConfigReader(port: number, metricsPort: number) {
+  const schema = z.object({ ...cartServiceEnv, ...servicePorts(port, metricsPort) });
+  return (env: NodeJS.ProcessEnv = process.env): z.infer<typeof schema> => readConfig(schema, env);
+}
 
 export interface CartConnection {
   redis: RedisConnection;

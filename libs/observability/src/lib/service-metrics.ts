@@ -131,6 +131,11 @@ export function createServiceMetrics() {
       };
     },
 
+    /** The observers of a service's cart connection (connectCarts' options): operations and Redis commands. */
+    cartConnectionObservers() {
+      return { onCartOperation: this.cartOperationObserver(), onRedisCommand: this.redisCommandObserver() };
+    },
+
     /** Counts finished checkouts by outcome. */
     checkoutObserver(): (outcome: CheckoutOutcome) => void {
       const counts = family(

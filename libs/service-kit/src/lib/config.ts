@@ -66,6 +66,11 @@ export const commonEnv = {
   GATEWAY_SECRET: envVar.optionalString(),
 };
 
+/** A service's two ports: the public one, and GET /metrics's own (0 turns the metrics off). */
+export function servicePorts(port: number, metricsPort: number) {
+  return { PORT: envVar.port(port), METRICS_PORT: envVar.port(metricsPort) };
+}
+
 export interface GatewaySecret {
   secret: string;
   /** Set when the development default is in use, so the caller can log it once. */
