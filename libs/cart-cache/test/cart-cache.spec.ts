@@ -1,6 +1,12 @@
 // The cart operations against a real Redis: results, the state left in Redis, expiry and limits.
 import type { Cluster, Redis } from 'ioredis';
-import { CartLimitError, CheckoutInProgressError, createCartCache, type CartLine } from '@storefront/cart-cache';
+import {
+  CartLimitError,
+  CheckoutInProgressError,
+  createCartCache,
+  type CartCache,
+  type CartLine,
+} from '@storefront/cart-cache';
 import { TEST_SECRET, freshShopper, keysMatching, uniquePrefix, useTestStore } from '@storefront/test-kit';
 
 const TTL_SECONDS = 3600;
@@ -21,6 +27,15 @@ beforeEach(() => {
 
 function cache(overrides: Partial<Parameters<typeof createCartCache>[0]> = {}) {
   return createCartCache({ redis, secret: TEST_SECRET, prefix, ttlSeconds: TTL_SECONDS, ...overrides });
+}
+
+/** A fresh shopper with one mug in the cart, whose checkout claim was taken (with `idempotency`, if given). */
+async function shopperWithClaim(carts: CartCache, idempotency?: { key: string; fingerprint: string }) {
+  const shopper = freshShopper();
+  await carts.add(shopper, 'badger-mug', 1);
+  const claim = await carts.claim(shopper, idempotency);
+  if (claim.kind !== 'claimed') throw new Error('expected a claim');
+  return { shopper, claimId: claim.claimId };
 }
 
 async function keysOf(pattern = `${prefix}*`): Promise<string[]> {
@@ -277,10 +292,7 @@ describe('checkout claim', () => {
 describe('idempotency records', () => {
   it('marks a key in progress, then replays the stored answer', async () => {
     const carts = cache();
-    const shopper = freshShopper();
-    await carts.add(shopper, 'badger-mug', 1);
-    const claim = await carts.claim(shopper, { key: 'key-1', fingerprint: 'body-a' });
-    if (claim.kind !== 'claimed') throw new Error('expected a claim');
+    const { shopper, claimId } = await shopperWithClaim(carts, { key: 'key-1', fingerprint: 'body-a' });
     await expect(carts.claim(shopper, { key: 'key-1', fingerprint: 'body-a' })).rejects.toMatchObject({
       code: 'IDEMPOTENCY_IN_PROGRESS',
       status: 409,
@@ -290,7 +302,7 @@ describe('idempotency records', () => {
       status: 422,
     });
     await carts.settle(shopper, {
-      claimId: claim.claimId,
+      claimId,
       outcome: 'placed',
       idempotency: { key: 'key-1', fingerprint: 'body-a', response: { status: 200, body: '{"ok":true}' } },
     });
@@ -307,12 +319,9 @@ describe('idempotency records', () => {
 
   it('frees the key when the checkout settles without an answer to keep', async () => {
     const carts = cache();
-    const shopper = freshShopper();
-    await carts.add(shopper, 'badger-mug', 1);
-    const claim = await carts.claim(shopper, { key: 'key-2', fingerprint: 'f' });
-    if (claim.kind !== 'claimed') throw new Error('expected a claim');
+    const { shopper, claimId } = await shopperWithClaim(carts, { key: 'key-2', fingerprint: 'f' });
     await carts.settle(shopper, {
-      claimId: claim.claimId,
+      claimId,
       outcome: 'put-back',
       idempotency: { key: 'key-2', fingerprint: 'f' },
     });

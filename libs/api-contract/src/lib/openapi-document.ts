@@ -86,38 +86,27 @@ const headerNameOf: Record<keyof typeof headers, string> = {
   SetSessionCookie: 'Set-Cookie',
 };
 
+const UNAVAILABLE =
+  'Redis unreachable or too slow (CART_UNAVAILABLE), or a service behind the gateway down or too slow ' +
+  '(SERVICE_UNAVAILABLE).';
+
 /** Reusable answers: the errors any route may give, and those of the routes the document cannot list. */
 // A function, like everything that calls z.toJSONSchema: the services import this library for its schemas,
 // and only the gateway builds the document, once.
 const reusableResponses = () => ({
-  InvalidBody: errorAnswer('Malformed JSON, wrong types, unknown or missing fields, or a malformed request head.', [
-    'INVALID_BODY',
-  ]),
+  InvalidBody: errorAnswer('Malformed JSON, wrong types, unknown or missing fields, a bad head.', ['INVALID_BODY']),
   Unauthenticated: errorAnswer('No session, or one the gateway did not issue or that expired.', ['UNAUTHENTICATED']),
   ItemNotFound: errorAnswer('No item with this id in the catalog.', ['ITEM_NOT_FOUND']),
   NotFound: errorAnswer('Any path the document does not list.', ['NOT_FOUND']),
-  MethodNotAllowed: errorAnswer(
-    'A path of the document with a method it does not list.',
-    ['METHOD_NOT_ALLOWED'],
-    ['Allow'],
-  ),
+  MethodNotAllowed: errorAnswer('A listed path, with a method not listed.', ['METHOD_NOT_ALLOWED'], ['Allow']),
   RequestTimeout: errorAnswer('The request did not arrive whole in time.', ['REQUEST_TIMEOUT']),
   PayloadTooLarge: errorAnswer('A body over 16 KiB.', ['PAYLOAD_TOO_LARGE']),
   UnsupportedMediaType: errorAnswer('A body that is not application/json.', ['UNSUPPORTED_MEDIA_TYPE']),
   ExpectationFailed: errorAnswer('An Expect header other than 100-continue.', ['EXPECTATION_FAILED']),
-  RateLimited: errorAnswer(
-    'Over RATE_LIMIT_PER_MINUTE: per session, or per address for POST /session.',
-    ['RATE_LIMITED'],
-    ['RetryAfter'],
-  ),
+  RateLimited: errorAnswer('Over RATE_LIMIT_PER_MINUTE (per session or address).', ['RATE_LIMITED'], ['RetryAfter']),
   HeadersTooLarge: errorAnswer('Request headers over 16 KiB or 100 lines.', ['HEADERS_TOO_LARGE']),
   Internal: errorAnswer('A bug: logged with the request id, never detailed here.', ['INTERNAL']),
-  Unavailable: errorAnswer(
-    'Redis unreachable or too slow (CART_UNAVAILABLE), or a service behind the gateway down or too slow ' +
-      '(SERVICE_UNAVAILABLE).',
-    ['CART_UNAVAILABLE', 'SERVICE_UNAVAILABLE'],
-    ['RetryAfter'],
-  ),
+  Unavailable: errorAnswer(UNAVAILABLE, ['CART_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ['RetryAfter']),
   CartUnavailable: errorAnswer('Redis unreachable or too slow.', ['CART_UNAVAILABLE'], ['RetryAfter']),
 });
 
