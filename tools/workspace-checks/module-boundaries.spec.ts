@@ -2,7 +2,8 @@
 // @nx/enforce-module-boundaries in eslint.config.mjs (npm run lint): apps import libraries only,
 // libraries never import apps, production code never imports the test kit (type:test), no relative
 // import reaches into another project, and only the end-to-end project starts the apps, through their
-// declared entries (@storefront/<app>/server). The last tests run ESLint on imports it must refuse. An unknown @storefront/ library fails the typecheck. What stays here:
+// declared entries (@storefront/<app>/server). The last tests run ESLint on imports it must refuse.
+// An unknown @storefront/ library fails the typecheck. What stays here:
 // - every project has a type: tag (the ESLint constraints are keyed on it);
 // - production code never imports a library's `testing` entry (`@storefront/<lib>/testing`): to the
 //   Nx rule that is the library itself, whose tag allows it;

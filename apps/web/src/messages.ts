@@ -59,7 +59,8 @@ export function noticeFor(error: ApiError, action: Action): Notice {
       return {
         text:
           'Your order is still being placed. ' +
-          `Wait a moment (${inAbout(error.retryAfterSeconds)}) and press Check out again: it will not be charged twice.`,
+          `Wait a moment (${inAbout(error.retryAfterSeconds)}) and press Check out again: ` +
+          'it will not be charged twice.',
       };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { text: 'Your cart changed while checking out. Please look at it and press Check out again.' };

@@ -91,7 +91,8 @@ export function createServiceMetrics() {
       const counts = family(
         new CounterFamily(
           'storefront_cart_operations_total',
-          'Cart reads and changes, by operation and outcome (ok, limit: refused by a cart limit, unavailable: Redis did not answer, other).',
+          'Cart reads and changes, by operation and outcome ' +
+            '(ok, limit: refused by a cart limit, unavailable: Redis did not answer, other).',
           ['operation', 'outcome'],
         ),
       );
@@ -141,7 +142,8 @@ export function createServiceMetrics() {
       const counts = family(
         new CounterFamily(
           'storefront_checkouts_total',
-          'PATCH /Cart/checkout requests by outcome: placed, declined, empty, replayed (an Idempotency-Key answer), conflict (409), refused (another 4xx), unavailable (503), failed (500).',
+          'PATCH /Cart/checkout requests by outcome: placed, declined, empty, replayed (an Idempotency-Key answer), ' +
+            'conflict (409), refused (another 4xx), unavailable (503), failed (500).',
           ['outcome'],
         ),
       );
