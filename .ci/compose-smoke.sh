@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# CI's check of the container path: build the images, bring the compose stack up healthy, run the
-# smoke suite at one and at three inventory replicas, restart Redis and check a cart survived, tear
-# down. Expects a running Docker engine; NODE_IMAGE and REDIS_IMAGE may point at local stand-ins.
+# CI's check of the container path: build the images, bring the compose stack up healthy, fetch the
+# page and the API document from the gateway, run the smoke suite at one and at three inventory
+# replicas, restart Redis and check a cart survived, tear down. Expects a running Docker engine;
+# NODE_IMAGE and REDIS_IMAGE may point at local stand-ins.
 # Prints "compose: N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,18 @@ done
 echo "--- up"
 up_healthy 4
 smoke "1 replica each"
+
+echo "--- the page, the API document and its renderer, from the gateway's image"
+for path_type in "/ text/html" "/openapi.json application/json" "/docs text/html" \
+  "/docs/swagger-ui-bundle.js javascript"; do
+  path=${path_type% *}
+  type=${path_type#* }
+  got=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE$path")
+  case "$got" in
+    "200 "*"$type"*) pass "GET $path: $got" ;;
+    *) fail "GET $path: $got" ;;
+  esac
+done
 
 echo "--- scale inventory=3 checkout=2"
 up_healthy 7 --scale inventory=3 --scale checkout=2

@@ -2,6 +2,7 @@
 // traffic, the routes and the state of Redis, which is for the operator's scraper only.
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorBody } from '@storefront/service-kit';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -24,7 +25,7 @@ export async function startMetricsServer(
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Only GET /metrics is served here.' } }));
+      res.end(errorBody({ code: 'NOT_FOUND', message: 'Only GET /metrics is served here.' }));
       return;
     }
     render().then(
@@ -34,7 +35,7 @@ export async function startMetricsServer(
       },
       () => {
         res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'The metrics could not be read.' } }));
+        res.end(errorBody({ code: 'INTERNAL', message: 'The metrics could not be read.' }));
       },
     );
   });
