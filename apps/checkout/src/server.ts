@@ -2,9 +2,9 @@
 // This file is the app's declared entry, @storefront/checkout/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
-import { createServiceMetrics, listenObserved } from '@storefront/observability';
+import { createServiceMetrics, flushTracing } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
-import { createLogger, type RunningService } from '@storefront/service-kit';
+import { createLogger, listenService, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { CheckoutConfig } from './config';
 import { stubPaymentProcessor, type PaymentProcessor } from './payment';
@@ -30,10 +30,11 @@ export async function startCheckout(
     observeRequest: metrics.requestObserver(),
     onCheckout: metrics.checkoutObserver(),
   });
-  return listenObserved(app, {
+  return listenService(app, {
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
-    metrics,
-    closeResources: connection.close,
+    renderMetrics: metrics.render,
+    // The spans of the last requests go last (nothing when tracing is off).
+    closeAfter: [connection.close, flushTracing],
   });
 }

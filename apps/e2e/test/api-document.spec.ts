@@ -48,7 +48,7 @@ it('every route taking a body refuses one over 16 KiB, or one not JSON, in the d
   for (const { method, path } of operations.filter((operation) => !['GET', 'DELETE'].includes(operation.method))) {
     const large = await call(store.gatewayUrl, method, path, { token, body: { filler: 'x'.repeat(17 * 1024) } });
     expect({ method, path, status: large.status }).toEqual({ method, path, status: 413 });
-    // call() adds its JSON Content-Type after this one: the request says "text/plain, application/json".
+    // call() keeps a Content-Type it is given: the request says text/plain.
     const text = await call(store.gatewayUrl, method, path, {
       token,
       body: 'a',

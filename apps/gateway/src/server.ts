@@ -1,11 +1,12 @@
 // Starts the gateway from its checked configuration; stop() drains requests and closes Redis.
 // This file is the app's declared entry, @storefront/gateway/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
-import { createServiceMetrics, listenObserved } from '@storefront/observability';
+import { createServiceMetrics, flushTracing } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS, connectRedis } from '@storefront/redis';
 import {
   createIdentityHandoff,
   createLogger,
+  listenService,
   resolveGatewaySecret,
   type RunningService,
 } from '@storefront/service-kit';
@@ -49,13 +50,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningServic
     observeRequest: metrics.requestObserver(),
     pageDir: config.PAGE_DIR,
   });
-  return listenObserved(app, {
+  return listenService(app, {
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
-    metrics,
-    async closeResources() {
-      agent.destroy();
-      await redis.close();
-    },
+    renderMetrics: metrics.render,
+    // The spans of the last requests go last (nothing when tracing is off).
+    closeAfter: [() => agent.destroy(), redis.close, flushTracing],
   });
 }

@@ -2,9 +2,9 @@
 // This file is the app's declared entry, @storefront/inventory/server: how the end-to-end tests start it
 // in their own process. Nothing else of the app is imported from outside it.
 import { connectCarts } from '@storefront/cart-cache';
-import { createServiceMetrics, listenObserved } from '@storefront/observability';
+import { createServiceMetrics, flushTracing } from '@storefront/observability';
 import { STARTUP_REDIS_WAIT_MS } from '@storefront/redis';
-import { createLogger, type RunningService } from '@storefront/service-kit';
+import { createLogger, listenService, type RunningService } from '@storefront/service-kit';
 import { createApp } from './app';
 import type { InventoryConfig } from './config';
 
@@ -19,10 +19,11 @@ export async function startInventory(config: InventoryConfig): Promise<RunningSe
   // but never wait long: with Redis down the service starts anyway and /readyz says so.
   await connection.redis.waitUntilReady(STARTUP_REDIS_WAIT_MS).catch(() => undefined);
   const app = createApp({ ...connection, logger, observeRequest: metrics.requestObserver() });
-  return listenObserved(app, {
+  return listenService(app, {
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
-    metrics,
-    closeResources: connection.close,
+    renderMetrics: metrics.render,
+    // The spans of the last requests go last (nothing when tracing is off).
+    closeAfter: [connection.close, flushTracing],
   });
 }

@@ -1,4 +1,2 @@
-export { startMetricsServer, type MetricsServer } from './lib/metrics-server';
-export { listenObserved, type ObservedServiceOptions } from './lib/observed-service';
 export { createServiceMetrics, routeLabel, type CheckoutOutcome, type ServiceMetrics } from './lib/service-metrics';
 export { TRACES_FILE_ENV, dropClientTraceContext, flushTracing, startTracing, type SpanRecord } from './lib/tracing';

@@ -24,9 +24,12 @@ export {
   boundPort,
   closeServer,
   listen,
+  listenService,
   runService,
   type RunningService,
+  type ServiceListenOptions,
 } from './lib/lifecycle';
 export { createLogger, type Logger, type RequestObserver } from './lib/logger';
+export { startMetricsServer, type MetricsServer } from './lib/metrics-server';
 export { createServiceApp } from './lib/service-app';
 export { parseBody } from './lib/validation';

@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { ConfigError } from './config';
 import { AppError, errorBody, errors } from './errors';
 import { createLogger } from './logger';
+import { startMetricsServer } from './metrics-server';
 import { HEAD_LIMITS, type HeadLimits } from './service-app';
 
 /** A client gets this long to send a request's line and headers... */
@@ -217,4 +218,31 @@ export function runService(name: string, start: () => Promise<RunningService>): 
       process.exit(1);
     },
   );
+}
+
+export interface ServiceListenOptions {
+  port: number;
+  /** GET /metrics's own port (0: no metrics served), and what it serves. */
+  metricsPort: number;
+  renderMetrics: () => Promise<string>;
+  /** Closed in this order once requests have drained: Redis, connection pools, buffered spans. */
+  closeAfter: (() => Promise<void> | void)[];
+}
+
+/**
+ * How every service goes live: the app on its public port, its metrics on their own. stop() stops
+ * taking requests and lets those in flight finish, closes the metrics port, then `closeAfter` in order.
+ */
+export async function listenService(app: Express, options: ServiceListenOptions): Promise<RunningService> {
+  const metricsServer = await startMetricsServer(options.renderMetrics, options.metricsPort);
+  const server = await listen(app, options.port);
+  return {
+    port: boundPort(server),
+    metricsPort: metricsServer?.port,
+    async stop() {
+      await closeServer(server);
+      await metricsServer?.close();
+      for (const close of options.closeAfter) await close();
+    },
+  };
 }

@@ -103,7 +103,9 @@ export async function callJson<B = Record<string, unknown>>(
 ): Promise<JsonReply<B>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  // JSON unless the caller names another type (a test of what a wrong one gets).
+  const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (options.body !== undefined && !typed) headers['content-type'] = 'application/json';
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const reply = await sendRequest(baseUrl, { method, path, headers, body }, options);
   return { ...reply, body: jsonObjectOf<B>(reply.text) };

@@ -1,8 +1,9 @@
 // GET /metrics on a port of its own (METRICS_PORT), never on the public one: the metrics tell the
-// traffic, the routes and the state of Redis, which is for the operator's scraper only.
+// traffic, the routes and the state of Redis, which is for the operator's scraper only. What the
+// metrics are is the caller's (`render`, the observability library's registry): this is the server.
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorBody } from '@storefront/service-kit';
+import { errorBody } from './errors';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

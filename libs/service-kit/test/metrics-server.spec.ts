@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { freePort } from '@storefront/test-kit';
-import { startMetricsServer } from './metrics-server';
+import { startMetricsServer } from '@storefront/service-kit';
 
 const render = async () => '# HELP up Up.\n# TYPE up gauge\nup 1\n';
 
