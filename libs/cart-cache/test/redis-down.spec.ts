@@ -44,10 +44,11 @@ it(
       expect(frozen.error).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
       expect(frozen.ms).toBeLessThan(900);
       // The silent connection was dropped with the first timeout: nothing piles up behind it, and the
-      // next request fails at once while the client reconnects.
+      // next request fails at once while the client reconnects: well inside the 500 ms command timeout
+      // it would otherwise wait (a margin for a loaded CI machine, where 100 ms proved too tight to be sure).
       const next = await timed(() => carts.add(shopper, 'badger-mug', 1));
       expect(next.error).toBeInstanceOf(RedisUnavailableError);
-      expect(next.ms).toBeLessThan(100);
+      expect(next.ms).toBeLessThan(250);
       server.thaw();
       await waitFor(() => carts.read(shopper).then(() => true), 5_000);
 
