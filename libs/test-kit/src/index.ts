@@ -22,12 +22,14 @@ export {
 } from './lib/http-client';
 export {
   runLoad,
+  runPacedLoad,
   startLoad,
   unexpectedAnswers,
   type LoadAnswer,
   type LoadOptions,
   type LoadRequest,
   type LoadResult,
+  type PacedLoadResult,
   type RunningLoad,
 } from './lib/load';
 export {

@@ -57,8 +57,9 @@ export function markdownReport(results: Results, chartFile: string): string {
       ]),
     ),
     'Medians over the rounds, errors summed. CPU: user + system time of each process over the run, per ' +
-      `request ("load generator" is autocannon, in the bench's own process). Other work: CPU the rest of ` +
-      'the machine used meanwhile, in % of one core.',
+      `request ("load generator" is autocannon, or undici for a run at a set rate, in the bench's own ` +
+      'process). Other work: CPU the rest of the machine used meanwhile, in % of one core. A run at half ' +
+      'a rate sends its requests evenly spaced and times each from the moment it was due.',
     '#### Throughput ratios, round by round, and targets',
     ratioTable(results.ratios),
     '#### Other targets',

@@ -1,7 +1,7 @@
 // One measured run of a scenario: fresh data set, warm-up, fresh data set again, then the run itself
 // between two readings of every process's CPU, with every process's resident memory sampled meanwhile.
 import { performance } from 'node:perf_hooks';
-import { rssMbOf, runLoad, type LoadResult } from '@storefront/test-kit';
+import { rssMbOf, runLoad, runPacedLoad, type PacedLoadResult } from '@storefront/test-kit';
 import type { BenchContext } from './context';
 import { cpuSecondsOf, machineBusySeconds } from './cpu';
 import type { Scenario } from './scenarios';
@@ -9,7 +9,7 @@ import type { Scenario } from './scenarios';
 export interface ScenarioRun {
   scenario: string;
   round: number;
-  load: LoadResult;
+  load: PacedLoadResult;
   /** Requests without the expected answer, answered otherwise or not at all. */
   errors: number;
   /** Per process: share of one core during the run, in percent, and CPU microseconds per request. */
@@ -20,15 +20,26 @@ export interface ScenarioRun {
   otherWorkPercent: number;
   /** Hot-shopper scenarios: acknowledged adds, and the quantity Redis holds afterwards. */
   lostUpdates?: { acknowledged: number; stored: number };
+  /** A soak: per process, resident memory once settled and the most seen after that, in MB. */
+  soak?: Record<string, { settledMb: number; peakAfterMb: number }>;
 }
 
-/** Samples each process's resident memory every 100 ms; the function it returns stops and gives the peaks. */
-function watchMemory(processes: { name: string; pid: number }[]) {
+/**
+ * Samples each process's resident memory every 100 ms; the function it returns stops and gives the peaks,
+ * and for a soak each process's memory once `settleMs` have passed and the most seen after that.
+ */
+function watchMemory(processes: { name: string; pid: number }[], settleMs = Infinity) {
   const peak: Record<string, number> = {};
+  const soak: Record<string, { settledMb: number; peakAfterMb: number }> = {};
+  const settleAt = performance.now() + settleMs;
   const sample = () => {
     for (const { name, pid } of processes) {
       try {
-        peak[name] = Math.max(peak[name] ?? 0, rssMbOf(pid));
+        const mb = rssMbOf(pid);
+        peak[name] = Math.max(peak[name] ?? 0, mb);
+        if (performance.now() < settleAt) continue;
+        soak[name] ??= { settledMb: mb, peakAfterMb: mb };
+        soak[name].peakAfterMb = Math.max(soak[name].peakAfterMb, mb);
       } catch {
         // gone: nothing to read
       }
@@ -38,11 +49,11 @@ function watchMemory(processes: { name: string; pid: number }[]) {
   return () => {
     clearInterval(timer);
     sample();
-    return peak;
+    return { peak, soak: Object.keys(soak).length ? soak : undefined };
   };
 }
 
-/** At `rate` requests per second if given, else as fast as answered. */
+/** At `rate` requests per second if given (evenly spaced), else as fast as answered (autocannon). */
 export async function runScenario(ctx: BenchContext, scenario: Scenario, round: number, rate?: number) {
   const { settings, control } = ctx;
   const connections = settings.connections;
@@ -53,7 +64,7 @@ export async function runScenario(ctx: BenchContext, scenario: Scenario, round: 
   const warmUpRate = (await runLoad({ ...warmUp, connections, requests: warmUpRequests })).requestsPerSecond;
   // A fixed count, from the warm-up's rate, bounded so that a wild estimate on a noisy machine can
   // neither make a run meaningless nor blow the time budget.
-  const wanted = (rate ?? warmUpRate) * settings.secondsPerRun;
+  const wanted = (rate ?? warmUpRate) * (scenario.soak ? settings.soak.seconds : settings.secondsPerRun);
   const requests = Math.round(Math.min(scenario.maxRequests ?? 100_000, Math.max(6 * connections, wanted)));
   await control.flushall();
   const prepared = await scenario.prepare(ctx, 'measured', requests);
@@ -61,11 +72,17 @@ export async function runScenario(ctx: BenchContext, scenario: Scenario, round: 
   const processes = ctx.processes();
   const cpuBefore = processes.map((p) => cpuSecondsOf(p.pid));
   const machineBefore = machineBusySeconds();
-  const stopWatching = watchMemory(processes.filter((p) => p.pid !== process.pid));
+  const settleMs = scenario.soak ? settings.soak.settleSeconds * 1000 : undefined;
+  const stopWatching = watchMemory(
+    processes.filter((p) => p.pid !== process.pid),
+    settleMs,
+  );
   const startedAt = performance.now();
-  const load = await runLoad({ ...prepared, connections, requests, overallRate: rate });
+  const load = await (rate === undefined
+    ? runLoad({ ...prepared, connections, requests })
+    : runPacedLoad({ ...prepared, connections, requests, rate }));
   const wallSeconds = (performance.now() - startedAt) / 1000;
-  const rssMb = stopWatching();
+  const { peak: rssMb, soak } = stopWatching();
   const cpuSeconds = processes.map((p, i) => cpuSecondsOf(p.pid) - cpuBefore[i]);
   const otherSeconds = machineBusySeconds() - machineBefore - cpuSeconds.reduce((sum, s) => sum + s, 0);
 
@@ -85,6 +102,7 @@ export async function runScenario(ctx: BenchContext, scenario: Scenario, round: 
     rssMb,
     otherWorkPercent: Math.max(0, (100 * otherSeconds) / wallSeconds),
     lostUpdates: prepared.storedQuantity ? { acknowledged, stored: await prepared.storedQuantity() } : undefined,
+    soak,
   };
   return run;
 }

@@ -31,6 +31,8 @@ export interface Scenario {
   comparison?: boolean;
   /** Runs at half the rate this scenario reached in the same round: the latency of a server not at its limit. */
   halfRateOf?: string;
+  /** Runs for the settings' soak time instead (first round only), watching memory after it settles. */
+  soak?: boolean;
   /** Warm-up requests and most requests per run, when each needs a costly data set (checkout). */
   warmUpRequests?: number;
   maxRequests?: number;
@@ -168,6 +170,12 @@ export function scenarios(): Scenario[] {
     gatewayAdding,
     atHalfRate(inventoryAdding),
     atHalfRate(gatewayAdding),
+    {
+      ...atHalfRate(gatewayAdding),
+      id: 'gateway-add-soak',
+      title: 'Add to cart through the gateway, at half its rate, soak (2 min in a full run)',
+      soak: true,
+    },
     ...[1, 10, 50].map(cartRead),
     hotShopper(
       'inventory-hot',

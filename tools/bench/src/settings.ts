@@ -44,6 +44,8 @@ export function parseSettings(args: string[]) {
     /** About how long each measured run lasts (its request count is set from the warm-up's rate). */
     secondsPerRun: positive('seconds', values.seconds, quick ? 1.5 : 3),
     warmUpRequests: quick ? 400 : 1_000,
+    /** The soak through the gateway at half its rate: its length, and when memory counts as settled. */
+    soak: quick ? { seconds: 10, settleSeconds: 3 } : { seconds: 120, settleSeconds: 30 },
     connections: 50,
     shoppers: 1_000,
     outDir: join(workspaceRoot(), 'dist/tools/bench', quick ? 'quick' : 'full'),

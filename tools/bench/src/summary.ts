@@ -68,6 +68,7 @@ export function summarizeScenarios(scenarios: Scenario[], runs: ScenarioRun[]) {
             lost: acknowledged - lost.reduce((sum, run) => sum + Math.min(run.stored, run.acknowledged), 0),
           }
         : undefined,
+      soak: own.find((run) => run.soak)?.soak,
     };
   });
 }
@@ -78,7 +79,8 @@ export const RATIOS: RatioDefinition[] = (
   [
     ['inventory-vs-bare', 'Inventory add / bare Express 5 route', 'inventory-add', 'express-bare', 0.8],
     ['inventory-vs-article', "Inventory add / the article's approach", 'inventory-add', 'article-add', 1.2],
-    ['gateway-vs-inventory', 'Add through the gateway / straight to inventory', 'gateway-add', 'inventory-add', 0.6],
+    ['gateway-vs-inventory', 'Add through the gateway / straight to inventory', 'gateway-add', 'inventory-add', 0.7],
+    ['gateway-vs-bare', 'Add through the gateway / bare Express 5 route', 'gateway-add', 'express-bare', 0.45],
     [
       'inventory-vs-article-shell',
       "Inventory add / the article's approach in the same service shell",
@@ -108,7 +110,32 @@ export function targetsOf(scenarios: ScenarioSummary[], memory: CartMemory[]): T
   const [ours, article] = [lost('inventory-hot'), lost('article-hot')];
   const lostText = (l?: { lost: number; acknowledged: number }) => (l ? `${l.lost} of ${l.acknowledged}` : '—');
   const ten = memory.find((m) => m.lines === 10);
+  const scenario = (id: string) => scenarios.find((s) => s.id === id);
+  const cpuTarget = (process: string, id: string, title: string): Target => {
+    const us = scenario(id)?.cpu[process]?.microsecondsPerRequest;
+    return { title, wanted: '≤ 300 µs', measured: us ? `${Math.round(us)} µs` : '—', met: !!us && us <= 300 };
+  };
+  const halfRate = scenario('gateway-add-half-rate');
+  const soak = Object.entries(scenario('gateway-add-soak')?.soak ?? {}).filter(([name]) =>
+    ['gateway', 'inventory'].includes(name),
+  );
   return [
+    cpuTarget('gateway', 'gateway-add', 'Gateway CPU per add through the gateway'),
+    cpuTarget('inventory', 'inventory-add', 'Inventory CPU per add straight to it'),
+    {
+      title: 'p99 latency of adds through the gateway at half its highest rate (evenly paced)',
+      wanted: '≤ 15 ms',
+      measured: halfRate ? `${halfRate.p99Ms.toFixed(1)} ms` : '—',
+      met: !!halfRate && halfRate.rounds > 0 && halfRate.p99Ms <= 15,
+    },
+    {
+      title: 'Resident memory growth in the soak, after it settled',
+      wanted: '≤ 20 MB per process',
+      measured: soak.length
+        ? soak.map(([name, m]) => `${name} ${m.settledMb.toFixed(0)} → max ${m.peakAfterMb.toFixed(0)} MB`).join('; ')
+        : '—',
+      met: soak.length > 0 && soak.every(([, m]) => m.peakAfterMb - m.settledMb <= 20),
+    },
     {
       title: "Lost updates, one hot shopper: ours 0, the article's approach loses most",
       wanted: "0 for ours; over half for the article's",

@@ -80,6 +80,23 @@ function headerRecord(headers: Record<string, unknown> | undefined): Record<stri
   return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
 }
 
+/** How many answers, how fast, and their latencies' percentiles (exact, from every answer). */
+function answerFigures(latencies: number[], seconds: number) {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (fraction: number) => (sorted.length ? percentile(sorted, fraction, { sorted: true }) : 0);
+  return {
+    requests: sorted.length,
+    seconds,
+    requestsPerSecond: seconds > 0 ? sorted.length / seconds : 0,
+    latencyMs: {
+      p50: at(0.5),
+      p99: at(0.99),
+      mean: sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : 0,
+      max: sorted.length ? sorted[sorted.length - 1] : 0,
+    },
+  };
+}
+
 /** Starts the load; `done` resolves once it has ended and every answer is in. */
 export function startLoad<Tag = unknown>(options: LoadOptions<Tag>): RunningLoad {
   const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
@@ -140,19 +157,8 @@ export function startLoad<Tag = unknown>(options: LoadOptions<Tag>): RunningLoad
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) return reject(err);
-        const seconds = ((lastAnswerAt || performance.now()) - started) / 1000;
-        const sorted = Float64Array.from(latencies).sort();
-        const at = (fraction: number) => (sorted.length ? percentile(sorted, fraction, { sorted: true }) : 0);
         resolve({
-          requests: sorted.length,
-          seconds,
-          requestsPerSecond: seconds > 0 ? sorted.length / seconds : 0,
-          latencyMs: {
-            p50: at(0.5),
-            p99: at(0.99),
-            mean: sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : 0,
-            max: sorted.length ? sorted[sorted.length - 1] : 0,
-          },
+          ...answerFigures(latencies, ((lastAnswerAt || performance.now()) - started) / 1000),
           statuses,
           errors: result.errors,
           timeouts: result.timeouts,
@@ -175,4 +181,82 @@ export function unexpectedAnswers(load: LoadResult, expected: number[]): number 
   return Object.entries(load.statuses)
     .filter(([status]) => !expected.includes(Number(status)))
     .reduce((sum, [, count]) => sum + count, 0);
+}
+
+/** The figures of a paced load: autocannon's own result aside, as a load at a rate uses no autocannon. */
+export type PacedLoadResult = Omit<LoadResult, 'autocannon'>;
+
+/**
+ * Requests at evenly spaced moments, `rate` per second, whatever the server does (an open loop), over
+ * at most `connections` keep-alive connections. autocannon's rate limit is no such thing: each
+ * connection sends as fast as answered until its quota for the second is used, then waits for the
+ * next second, so a load at half the maximum rate is the maximum rate for half of every second, and
+ * its latencies are those of a server at its limit. A latency here runs from the moment the request
+ * was due, not from when a connection was free to send it: waiting for a connection is the server's
+ * delay too (no coordinated omission).
+ */
+export async function runPacedLoad<Tag = unknown>(
+  options: Omit<LoadOptions<Tag>, 'overallRate'> & { rate: number },
+): Promise<PacedLoadResult> {
+  const { Pool } = await import('undici');
+  const total = options.requests ?? Math.round(options.rate * (options.durationSec ?? 0));
+  const pool = new Pool(options.url, { connections: options.connections, pipelining: 1 });
+  const timeoutMs = (options.timeoutSec ?? 10) * 1000;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let timeouts = 0;
+  let lastAnswerAt = 0;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+
+  const send = async (index: number, dueAt: number) => {
+    const request = options.nextRequest(index % options.connections);
+    try {
+      const answer = await pool.request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const body = await answer.body.text();
+      const now = performance.now();
+      lastAnswerAt = now;
+      latencies.push(now - dueAt);
+      statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
+      if (options.onAnswer) {
+        const end = Date.now();
+        const ms = Math.round(now - dueAt);
+        const headers = headerRecord(answer.headers as Record<string, unknown>);
+        options.onAnswer({ request, status: answer.statusCode, headers, body, start: end - ms, end, ms });
+      }
+    } catch (err) {
+      errors++;
+      if ((err as { code?: string }).code?.includes('TIMEOUT')) timeouts++;
+    }
+  };
+
+  // Wakes at the next due moment (timers fire a millisecond or so late) and sends all that are due.
+  for (let sent = 0; sent < total;) {
+    const now = performance.now();
+    for (; sent < total && started + (sent * 1000) / options.rate <= now; sent++) {
+      inFlight.push(send(sent, started + (sent * 1000) / options.rate));
+    }
+    if (sent < total) {
+      const wait = started + (sent * 1000) / options.rate - performance.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    }
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+
+  return {
+    ...answerFigures(latencies, ((lastAnswerAt || performance.now()) - started) / 1000),
+    statuses,
+    errors,
+    timeouts,
+    connections: options.connections,
+  };
 }
