@@ -60,7 +60,8 @@ async function measure(settings: Settings): Promise<Results> {
   const start = async (name: string, script: string, env: Record<string, string>) => {
     if (!existsSync(script)) throw new Error(`${relative(ROOT, script)} is missing: \`npm run bench\` builds it`);
     const logFile = join(logDir, `${name}.log`);
-    const service = await startNodeService({ name, script, env, nodeArgs: ['--enable-source-maps'], logFile });
+    // Started as the image starts them: no --enable-source-maps (it costs on every logged stack).
+    const service = await startNodeService({ name, script, env, logFile });
     started.push(service);
     return service;
   };
