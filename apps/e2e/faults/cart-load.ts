@@ -158,6 +158,8 @@ export interface CartsAgainstAnswers {
   extra: number;
   /** Units beyond every add sent, answered or not: an add applied twice. */
   unaccounted: number;
+  /** 503 answers to the read-back before the store served it (for the report). */
+  readBackRefusals: number;
 }
 
 /** Each shopper's cart, read back through the storefront, against the adds it answered and sent. */
@@ -166,14 +168,16 @@ export async function compareCartsWithAnswers(
   tokens: string[],
   { samples, addsSent }: Pick<CartLoadResult, 'samples' | 'addsSent'>,
 ): Promise<CartsAgainstAnswers> {
-  const totals = { lost: 0, extra: 0, unaccounted: 0 };
+  const totals = { lost: 0, extra: 0, unaccounted: 0, readBackRefusals: 0 };
   for (const token of tokens) {
     const acknowledged = samples.filter((s) => s.token === token && s.kind === 'add' && s.status === 201).length;
     // A refusal that says "try again" is taken at its word for a while: on a loaded machine the store
     // may still be settling after a failover. How soon it served again is the spec's own check.
     const settled = await waitFor(async () => {
       const read = await call(gatewayUrl, 'GET', '/Cart', { token });
-      return read.status === 503 ? undefined : read;
+      if (read.status !== 503) return read;
+      totals.readBackRefusals++;
+      return undefined;
     }, 10_000).catch(() => undefined);
     const answer = settled ?? (await call(gatewayUrl, 'GET', '/Cart', { token }));
     const cart = answer.body?.cart;
@@ -194,14 +198,15 @@ export async function compareCartsWithAnswers(
  * changes no cart, so every count the specs make afterwards is the measured load's alone.
  */
 async function warmUp(gatewayUrl: string, tokens: string[], connections: number): Promise<void> {
+  let read = 0;
   const result = await runLoad({
     url: gatewayUrl,
     connections,
     requests: Math.max(400, tokens.length * 2),
-    nextRequest: (connection) => ({
+    nextRequest: () => ({
       method: 'GET',
       path: '/Cart',
-      headers: { authorization: `Bearer ${tokens[connection % tokens.length]}` },
+      headers: { authorization: `Bearer ${tokens[read++ % tokens.length]}` },
     }),
   });
   if (unexpectedAnswers(result, [200]) > 0) throw new Error(`warming up: ${JSON.stringify(result.statuses)}`);

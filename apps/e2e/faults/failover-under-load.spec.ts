@@ -136,7 +136,11 @@ async function failoverUnderLoad(
     }
 
     const lastRefusal = samples.filter((s) => s.status >= 300).reduce((max, s) => Math.max(max, s.end), killedAt);
-    const { lost, extra, unaccounted } = await compareCartsWithAnswers(front.gateway.url, run.tokens, run);
+    const { lost, extra, unaccounted, readBackRefusals } = await compareCartsWithAnswers(
+      front.gateway.url,
+      run.tokens,
+      run,
+    );
     const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
     const what = fault === 'kill' ? 'killed' : `frozen for ${FROZEN_FOR_MS / 1000} s`;
     report(
@@ -147,7 +151,7 @@ async function failoverUnderLoad(
           ? `replication to ${stall.connections} replicas held back for ${STALLED_FOR_MS / 1000} s before the kill; `
           : '') +
         `adds acknowledged ${acknowledged}, lost ${lost}, applied without a 2xx (refused, or cut off as the load ` +
-        `ended) ${extra}, applied twice ${unaccounted}` +
+        `ended) ${extra}, applied twice ${unaccounted}; 503s to the carts' read-back ${readBackRefusals}` +
         (fault === 'freeze' ? `; the old primary is now: ${roleAfter}` : ''),
     );
     if (fault === 'freeze') expect(roleAfter).toMatch(/^slave /);

@@ -129,7 +129,7 @@ async function measure(settings: Settings): Promise<Results> {
       const rest = round <= settings.otherRounds ? rotated(others, round - 1) : [];
       for (const { scenario, context } of [...rotated(comparison, round - 1), ...rest]) {
         const full = runs.find((run) => run.scenario === scenario.halfRateOf && run.round === round);
-        if ((scenario.halfRateOf && !full) || (scenario.soak && round > 1)) continue;
+        if ((scenario.halfRateOf && !full?.load.requestsPerSecond) || (scenario.soak && round > 1)) continue;
         const run = await runScenario(context, scenario, round, full && full.load.requestsPerSecond / 2);
         runs.push(run);
         const { requestsPerSecond, latencyMs } = run.load;

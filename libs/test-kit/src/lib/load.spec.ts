@@ -65,7 +65,7 @@ describe('runPacedLoad', () => {
     expect(result.latencyMs.p50).toBeGreaterThan(400);
   });
 
-  it('counts a request the server never answers as an error, not a latency', async () => {
+  it('counts a refused connection as an error, not a latency', async () => {
     running = await startServer(0);
     const result = await runPacedLoad({
       url: 'http://127.0.0.1:1',

@@ -193,11 +193,14 @@ export type PacedLoadResult = Omit<LoadResult, 'autocannon'>;
  * next second, so a load at half the maximum rate is the maximum rate for half of every second, and
  * its latencies are those of a server at its limit. A latency here runs from the moment the request
  * was due, not from when a connection was free to send it: waiting for a connection is the server's
- * delay too (no coordinated omission).
+ * delay too (no coordinated omission). `timeoutSec` bounds a request once it is on a connection, not
+ * its wait for one. `nextRequest` gets the request's number modulo `connections`, not the connection
+ * that will carry it: consecutive requests of one number may run at once.
  */
 export async function runPacedLoad<Tag = unknown>(
   options: Omit<LoadOptions<Tag>, 'overallRate'> & { rate: number },
 ): Promise<PacedLoadResult> {
+  if (!(options.rate > 0 && Number.isFinite(options.rate))) throw new Error(`runPacedLoad: rate ${options.rate}`);
   const { Agent } = await import('undici');
   const total = options.requests ?? Math.round(options.rate * (options.durationSec ?? 0));
   // An Agent (one pool per origin) takes the handler of callbacks that a bare Pool does not.
@@ -210,6 +213,7 @@ export async function runPacedLoad<Tag = unknown>(
   let timeouts = 0;
   let lastAnswerAt = 0;
   const started = performance.now();
+  let callerError: unknown;
   let outstanding = 0;
   let allSent = false;
   let finished!: () => void;
@@ -255,7 +259,12 @@ export async function runPacedLoad<Tag = unknown>(
             const end = Date.now();
             const ms = Math.round(now - dueAt);
             const body = Buffer.concat(chunks).toString('utf8');
-            options.onAnswer({ request, status, headers: headerRecord(headers), body, start: end - ms, end, ms });
+            // A throw here would reach undici, which would report this answer as an error too.
+            try {
+              options.onAnswer({ request, status, headers: headerRecord(headers), body, start: end - ms, end, ms });
+            } catch (err) {
+              callerError ??= err;
+            }
           }
           settle();
         },
@@ -269,19 +278,25 @@ export async function runPacedLoad<Tag = unknown>(
   };
 
   // Wakes at the next due moment (timers fire a millisecond or so late) and sends all that are due.
-  for (let sent = 0; sent < total;) {
-    const now = performance.now();
-    for (; sent < total && started + (sent * 1000) / options.rate <= now; sent++) {
-      send(sent, started + (sent * 1000) / options.rate);
+  try {
+    for (let sent = 0; sent < total;) {
+      const now = performance.now();
+      for (; sent < total && started + (sent * 1000) / options.rate <= now; sent++) {
+        send(sent, started + (sent * 1000) / options.rate);
+      }
+      if (sent < total) {
+        const wait = started + (sent * 1000) / options.rate - performance.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+      }
     }
-    if (sent < total) {
-      const wait = started + (sent * 1000) / options.rate - performance.now();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-    }
+  } catch (err) {
+    await pool.destroy(); // a caller's nextRequest threw: nothing more is sent, nothing left open
+    throw err;
   }
   allSent = true;
   if (outstanding > 0) await allAnswered;
   await pool.close();
+  if (callerError !== undefined) throw callerError;
 
   return {
     ...answerFigures(latencies, ((lastAnswerAt || performance.now()) - started) / 1000),
