@@ -92,7 +92,10 @@ async function failoverUnderLoad(
   startTopology: () => Promise<Topology>,
   waitReplicas: number,
   fault: Fault = 'kill',
+  servedAgainWithinMs = SERVED_AGAIN_WITHIN_MS,
 ): Promise<void> {
+  // Long enough to see the storefront serve again after its bound, and keep serving.
+  const loadSeconds = Math.max(LOAD_SECONDS, Math.ceil((FAULT_AT_MS + servedAgainWithinMs) / 1000) + 4);
   const topology = await startTopology();
   const prefix = uniquePrefix(`failover-${label.replace(/\W+/g, '-')}`);
   let store: StorefrontProcesses | undefined;
@@ -101,7 +104,7 @@ async function failoverUnderLoad(
     const env = { ...topology.env, REDIS_WAIT_REPLICAS: String(waitReplicas), REDIS_WAIT_TIMEOUT_MS: '200' };
     store = await startStorefrontProcesses({ redisEnv: env, secret: TEST_SECRET, prefix });
     const front = store;
-    const plan = { shoppers: SHOPPERS, rate: RATE, durationSec: LOAD_SECONDS, faultAtMs: FAULT_AT_MS - STALLED_FOR_MS };
+    const plan = { shoppers: SHOPPERS, rate: RATE, durationSec: loadSeconds, faultAtMs: FAULT_AT_MS - STALLED_FOR_MS };
     let primary: RedisProcess | undefined;
     const run = await faultUnderLoad(front, plan, async () => {
       primary = await topology.primaryWithCarts(prefix);
@@ -144,7 +147,7 @@ async function failoverUnderLoad(
     const acknowledged = samples.filter((s) => s.kind === 'add' && s.status === 201).length;
     const what = fault === 'kill' ? 'killed' : `frozen for ${FROZEN_FOR_MS / 1000} s`;
     report(
-      `failover, ${label}: primary on port ${old.port} ${what} at ${FAULT_AT_MS / 1000} s of ${LOAD_SECONDS} s, ` +
+      `failover, ${label}: primary on port ${old.port} ${what} at ${FAULT_AT_MS / 1000} s of ${loadSeconds} s, ` +
         `${SHOPPERS} shoppers at ${RATE}/s; ${loadFigures(run, 'the kill')}; ` +
         `last refusal ${((lastRefusal - killedAt) / 1000).toFixed(2)} s after the kill; ` +
         (stall
@@ -157,7 +160,7 @@ async function failoverUnderLoad(
     if (fault === 'freeze') expect(roleAfter).toMatch(/^slave /);
     expectContractKept(front, run);
     expect(samples.filter((s) => s.ms > 1_000).slice(0, 5)).toEqual([]);
-    expect(lastRefusal - killedAt).toBeLessThan(SERVED_AGAIN_WITHIN_MS);
+    expect(lastRefusal - killedAt).toBeLessThan(servedAgainWithinMs);
     expect(samples.some((s) => s.start > lastRefusal && s.status === 201)).toBe(true);
     expect(unaccounted).toBe(0);
     // With WAIT nothing acknowledged may be lost; without it, the adds of the stalled second are (so
@@ -181,9 +184,11 @@ describe('a primary killed under load', () => {
     90_000,
   );
   it('on Sentinel', () => failoverUnderLoad('sentinel', sentinelTopology, 0), 90_000);
+  // A write confirmed by WAIT also needs the surviving replica to follow the new primary, which Sentinel
+  // makes it do within its failover-timeout (10 s here): one CI run refused such writes for 10.7 s.
   it(
     'on Sentinel, with REDIS_WAIT_REPLICAS=1',
-    () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1),
+    () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1, 'kill', 10_000 + 3_000),
     90_000,
   );
 });
