@@ -57,14 +57,32 @@ export async function sessionTokenOf(context: BrowserContext): Promise<string> {
 }
 
 /** Waits until the locator's text matches (the page updates after its requests answer). */
-export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 5_000): Promise<void> {
+export function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000): Promise<void> {
+  return waitUntilShows(locator, 'text', expected, timeoutMs, async () =>
+    (await locator.count()) === 1 ? await locator.innerText() : `(${await locator.count()} elements)`,
+  );
+}
+
+/** Waits until a field's value matches: after a refused change the page puts the old value back. */
+export function expectValue(locator: Locator, expected: string, timeoutMs = 10_000): Promise<void> {
+  return waitUntilShows(locator, 'value', expected, timeoutMs, () => locator.inputValue());
+}
+
+async function waitUntilShows(
+  locator: Locator,
+  what: string,
+  expected: string | RegExp,
+  timeoutMs: number,
+  read: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let actual: string | null = null;
   for (;;) {
-    actual = (await locator.count()) === 1 ? await locator.innerText() : `(${await locator.count()} elements)`;
+    const actual = await read();
     if (typeof expected === 'string' ? actual.trim() === expected : expected.test(actual)) return;
     if (Date.now() > deadline) {
-      throw new Error(`expected ${String(expected)} within ${timeoutMs} ms, the page shows: ${JSON.stringify(actual)}`);
+      throw new Error(
+        `expected ${what} ${String(expected)} within ${timeoutMs} ms, ${String(locator)} shows: ${JSON.stringify(actual)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
