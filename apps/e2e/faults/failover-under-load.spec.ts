@@ -167,6 +167,13 @@ async function failoverUnderLoad(
     // the stall worked, and the figure with WAIT means something).
     if (waitReplicas > 0) expect(lost).toBe(0);
     else if (fault === 'kill') expect(lost).toBeGreaterThan(0);
+  } catch (err) {
+    // A rare failure must be understood from one CI log: what each process said last (warn and up).
+    for (const service of store?.all() ?? []) {
+      const lines = service.output().trimEnd().split('\n').slice(-12).join('\n');
+      report(`failover, ${label}, failed: the last lines ${service.app} logged:\n${lines}`);
+    }
+    throw err;
   } finally {
     await stall?.release();
     await store?.stop();

@@ -143,14 +143,21 @@ export function freshShopper(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Polls `check` until it resolves truthy or `timeoutMs` passes; resolves with the first truthy value. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 5_000, intervalMs = 50): Promise<T> {
+/**
+ * Polls `check` until it resolves truthy or `timeoutMs` passes (a throw counts as not yet); resolves
+ * with the first truthy value.
+ */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 5_000,
+  intervalMs = 50,
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as Exclude<T, undefined | null | false>;
     } catch (err) {
       lastError = err;
     }

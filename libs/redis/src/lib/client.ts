@@ -170,10 +170,42 @@ function createSentinelClient(
     // React to +switch-master at once instead of waiting for the old primary's connection to fail.
     failoverDetector: true,
     sentinelRetryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+    // A sentinel that accepts the connection but never answers (a frozen one) is given up on, and
+    // the next one asked; without a bound the client waited for it for as long as it stayed frozen.
+    sentinelCommandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
   });
+  connectAgainAfterUnplannedEnd(redis);
   logErrors(redis, options);
   timeCommands(redis, options.onCommand);
   return redis;
+}
+
+/**
+ * ioredis gives a Sentinel client up for good (status "end": every command fails with "Connection is
+ * closed.", and it never reconnects) when a failover is announced (+switch-master) while the client,
+ * reconnecting, waits for a sentinel to name the primary: the failover detector of the connection that
+ * dropped closes the connector under the pending question. A service then answered 503 until it was
+ * restarted (libs/redis/test/sentinel-failover.spec.ts). Unless the client is closed on purpose, it
+ * connects again.
+ */
+function connectAgainAfterUnplannedEnd(redis: Redis): void {
+  let closing = false;
+  const quit = redis.quit.bind(redis);
+  const disconnect = redis.disconnect.bind(redis);
+  redis.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  redis.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, 50);
+  });
 }
 
 export interface RedisConnection {

@@ -166,6 +166,9 @@ export async function startRedisCluster(
 
 export interface SentinelProcess {
   port: number;
+  /** SIGSTOP: connections to it still open (the kernel accepts them), but it answers nothing. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -194,6 +197,8 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
   await poll('a sentinel did not answer', () => ask(port, (redis) => redis.ping()), 10_000);
   return {
     port,
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');

@@ -1,0 +1,81 @@
+// A Sentinel failover as the client lives through it, on a Sentinel set of this file's own (whatever
+// topology the run uses): the client must find the new primary by itself, whatever the timing of the
+// sentinels' answers and of their announcement of the new primary.
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { connectRedis, redisEnv, type RedisConnection } from '@storefront/redis';
+import { readConfig } from '@storefront/service-kit';
+import { startRedisSentinelSet, waitFor, type TestSentinelSet } from '@storefront/test-kit';
+
+let set: TestSentinelSet;
+let connection: RedisConnection;
+
+beforeEach(async () => {
+  set = await startRedisSentinelSet({ downAfterMs: 1_000 });
+  const env = { REDIS_SENTINELS: set.addresses, REDIS_SENTINEL_NAME: set.name };
+  connection = connectRedis(readConfig(z.object(redisEnv), env), { name: 'sentinel-failover-test' });
+  await connection.waitUntilReady();
+}, 60_000);
+afterEach(async () => {
+  for (const sentinel of set.sentinels) sentinel.thaw();
+  await connection.close();
+  await set.stop();
+});
+
+/** The port of the primary that sentinels 2 and 3 name, once it is not `old`. */
+async function newPrimaryAnnounced(old: number): Promise<number> {
+  return waitFor(async () => {
+    const ports = await Promise.all(
+      set.sentinels.slice(1).map(async ({ port }) => {
+        const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+        try {
+          const [, primary] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', set.name)) as string[];
+          return Number(primary);
+        } finally {
+          sentinel.disconnect();
+        }
+      }),
+    );
+    return ports.every((port) => port !== old && port === ports[0]) ? ports[0] : undefined;
+  }, 20_000);
+}
+
+/** Resolves with the port of the node the client writes to, once a write goes through. */
+async function servingAgain(): Promise<number> {
+  const client = connection.client as Redis;
+  return waitFor(
+    async () => {
+      await client.set('sentinel-failover-test:probe', String(Date.now()));
+      const [, port] = (await client.config('GET', 'port')) as string[];
+      return Number(port);
+    },
+    15_000,
+    100,
+  );
+}
+
+it('finds the new primary by itself while the sentinel it asks first answers nothing', async () => {
+  const old = await set.primary();
+  // The client asks the sentinels in the order given. The first now accepts connections (the kernel
+  // does) but answers nothing, as a sentinel on a stalled machine would; the other two still make a
+  // majority and fail over.
+  set.sentinels[0].freeze();
+  await old.kill();
+  const primary = await newPrimaryAnnounced(old.port);
+  await expect(servingAgain()).resolves.toBe(primary);
+}, 60_000);
+
+it('keeps reconnecting when the new primary is announced while it waits for a sentinel to answer', async () => {
+  const old = await set.primary();
+  set.sentinels[0].freeze();
+  await old.kill();
+  await newPrimaryAnnounced(old.port);
+  // The announcement (+switch-master) reached the client while its question to the first sentinel
+  // was pending: ioredis then gave the client up for good ("Connection is closed.", status end), and a
+  // service answered 503 until it was restarted. The first sentinel answers now.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  set.sentinels[0].thaw();
+  const primary = await newPrimaryAnnounced(old.port);
+  await expect(servingAgain()).resolves.toBe(primary);
+  expect(connection.client.status).toBe('ready');
+}, 60_000);
