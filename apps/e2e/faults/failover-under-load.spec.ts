@@ -44,6 +44,8 @@ interface Topology {
   env: Record<string, string>;
   /** A primary that holds carts (of keys under `prefix`). */
   primaryWithCarts(prefix: string): Promise<RedisProcess>;
+  /** What the topology's own processes logged of the failover, for a failing test's report. */
+  failoverLog?(): string;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,17 @@ async function sentinelTopology(): Promise<Topology> {
   return {
     env: { REDIS_SENTINELS: set.addresses, REDIS_SENTINEL_NAME: set.name },
     primaryWithCarts: () => set.primary(),
+    // Each sentinel's steps: the vote, the promotion, and when the other replica followed the new primary.
+    failoverLog: () =>
+      set.sentinels
+        .map((sentinel) =>
+          sentinel
+            .log()
+            .split('\n')
+            .filter((line) => /[#*] [+-]/.test(line) && !/\+(sentinel|slave) /.test(line)),
+        )
+        .map((lines, i) => `sentinel ${i + 1}:\n${lines.slice(-25).join('\n')}`)
+        .join('\n'),
     stop: () => set.stop(),
   };
 }
@@ -173,6 +186,8 @@ async function failoverUnderLoad(
       const lines = service.output().trimEnd().split('\n').slice(-12).join('\n');
       report(`failover, ${label}, failed: the last lines ${service.app} logged:\n${lines}`);
     }
+    if (topology.failoverLog)
+      report(`failover, ${label}, failed: the failover as the topology logged it:\n${topology.failoverLog()}`);
     throw err;
   } finally {
     await stall?.release();
@@ -191,11 +206,13 @@ describe('a primary killed under load', () => {
     90_000,
   );
   it('on Sentinel', () => failoverUnderLoad('sentinel', sentinelTopology, 0), 90_000);
-  // A write confirmed by WAIT also needs the surviving replica to follow the new primary, which Sentinel
-  // makes it do within its failover-timeout (10 s here): one CI run refused such writes for 10.7 s.
+  // A write confirmed by WAIT also needs the surviving replica to follow the new primary. Sentinel
+  // usually has it do so within a second; at the latest it makes it when its failover-timeout (10 s
+  // here) runs out, and the replica then still has to sync. CI runs refused such writes for 10.7 s and
+  // 14.2 s (most runs: 2 to 4.7 s); the test allows the failover-timeout and 10 s more.
   it(
     'on Sentinel, with REDIS_WAIT_REPLICAS=1',
-    () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1, 'kill', 10_000 + 3_000),
+    () => failoverUnderLoad('sentinel, WAIT 1', sentinelTopology, 1, 'kill', 10_000 + 10_000),
     90_000,
   );
 });

@@ -3,7 +3,7 @@
 // sentinels). Tests kill, freeze and restart their processes; nothing here needs Docker.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -166,6 +166,8 @@ export async function startRedisCluster(
 
 export interface SentinelProcess {
   port: number;
+  /** What it logged so far (its failover steps among them), until it is stopped. */
+  log(): string;
   /** SIGSTOP: connections to it still open (the kernel accepts them), but it answers nothing. */
   freeze(): void;
   thaw(): void;
@@ -185,6 +187,7 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
       'bind 127.0.0.1',
       'protected-mode no',
       `dir ${dir}`,
+      `logfile ${join(dir, 'sentinel.log')}`,
       `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
       `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
       `sentinel failover-timeout ${name} 10000`,
@@ -197,6 +200,13 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
   await poll('a sentinel did not answer', () => ask(port, (redis) => redis.ping()), 10_000);
   return {
     port,
+    log: () => {
+      try {
+        return readFileSync(join(dir, 'sentinel.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     freeze: () => child.kill('SIGSTOP'),
     thaw: () => child.kill('SIGCONT'),
     async stop() {
