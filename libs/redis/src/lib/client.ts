@@ -204,7 +204,7 @@ function connectAgainAfterUnplannedEnd(redis: Redis): void {
     if (closing) return;
     setTimeout(() => {
       if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
-    }, 50);
+    }, 50).unref();
   });
 }
 
