@@ -29,22 +29,12 @@ async function connect(commandTimeoutMs?: number): Promise<RedisConnection> {
   return connection;
 }
 
-/** The port of the primary that sentinels 2 and 3 name, once it is not `old`. */
+/** The port of the primary that sentinels 2 and 3 name, once they agree on one that is not `old`. */
 async function newPrimaryAnnounced(old: number): Promise<number> {
-  const { sentinels, name } = set as TestSentinelSet;
+  const sentinelSet = set as TestSentinelSet;
   return waitFor(async () => {
-    const ports = await Promise.all(
-      sentinels.slice(1).map(async ({ port }) => {
-        const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-        try {
-          const [, primary] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[];
-          return Number(primary);
-        } finally {
-          sentinel.disconnect();
-        }
-      }),
-    );
-    return ports.every((port) => port !== old && port === ports[0]) ? ports[0] : undefined;
+    const [second, third] = await Promise.all([sentinelSet.primary(1), sentinelSet.primary(2)]);
+    return second.port !== old && second.port === third.port ? second.port : undefined;
   }, 20_000);
 }
 

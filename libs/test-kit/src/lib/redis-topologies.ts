@@ -179,6 +179,7 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'storefront-sentinel-'));
   const config = join(dir, 'sentinel.conf');
+  const logFile = join(dir, 'sentinel.log');
   // Sentinel rewrites its own configuration file as it learns the set: it must be writable.
   writeFileSync(
     config,
@@ -187,7 +188,7 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
       'bind 127.0.0.1',
       'protected-mode no',
       `dir ${dir}`,
-      `logfile ${join(dir, 'sentinel.log')}`,
+      `logfile ${logFile}`,
       `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
       `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
       `sentinel failover-timeout ${name} 10000`,
@@ -202,7 +203,7 @@ async function startSentinel(primaryPort: number, name: string, downAfterMs: num
     port,
     log: () => {
       try {
-        return readFileSync(join(dir, 'sentinel.log'), 'utf8');
+        return readFileSync(logFile, 'utf8');
       } catch {
         return '';
       }
@@ -228,8 +229,8 @@ export interface TestSentinelSet {
   name: string;
   /** The value of REDIS_SENTINELS for this set. */
   addresses: string;
-  /** The data node the sentinels name as primary now. */
-  primary(): Promise<RedisProcess>;
+  /** The data node a sentinel (the first, unless told) names as primary now. */
+  primary(askSentinel?: number): Promise<RedisProcess>;
   stop(): Promise<void>;
 }
 
@@ -276,12 +277,10 @@ export async function startRedisSentinelSet(
     sentinels,
     name,
     addresses: sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(','),
-    async primary() {
-      const live = sentinels[0];
-      const [, port] = (await ask(live.port, (redis) => redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [
-        string,
-        string,
-      ];
+    async primary(askSentinel = 0) {
+      const [, port] = (await ask(sentinels[askSentinel].port, (redis) =>
+        redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name),
+      )) as [string, string];
       const node = nodes.find((candidate) => candidate.port === Number(port));
       if (!node) throw new Error(`the sentinels name an unknown primary on port ${port}`);
       return node;
